@@ -1,0 +1,2 @@
+/* placeholder until implemented */
+typedef int natter_placeholder_client;

@@ -1,0 +1,15 @@
+# Compiler warnings for natter's own targets (never for third-party code such as
+# googletest). NATTER_WERROR turns them into errors; CI switches it on.
+function(natter_target_warnings target)
+  if(MSVC)
+    target_compile_options(${target} PRIVATE /W4)
+    if(NATTER_WERROR)
+      target_compile_options(${target} PRIVATE /WX)
+    endif()
+  else()
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+    if(NATTER_WERROR)
+      target_compile_options(${target} PRIVATE -Werror)
+    endif()
+  endif()
+endfunction()

@@ -1,0 +1,35 @@
+/* names.h - what a valid user name is, and when two names are the same.
+ *
+ * 1-24 code points, at most 64 bytes; ASCII letters, digits, '_', '-', '.'
+ * ('.' not first), and any non-ASCII character that is not whitespace or a
+ * control character. So "张三" and "José" are names; "bob!", "a b" are not.
+ * Names are unique ignoring ASCII case. */
+#ifndef NATTER_CORE_NAMES_H
+#define NATTER_CORE_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define NAME_MAX_CHARS 24
+#define NAME_MAX_BYTES 64
+
+typedef enum name_status {
+    NAME_OK = 0,
+    NAME_EMPTY,
+    NAME_TOO_LONG,
+    NAME_BAD_CHAR,
+    NAME_BAD_START,
+    NAME_BAD_UTF8
+} name_status;
+
+name_status name_check(const char *s, size_t len);
+
+/* A sentence for the user: "Names may not contain '!'." The bad character
+ * (if any) is quoted from s; out must hold at least 128 bytes. */
+const char *name_status_message(name_status st, const char *s, size_t len,
+                                char *out, size_t out_len);
+
+/* Equal ignoring ASCII case (non-ASCII bytes compare exactly). */
+bool name_equal(const char *a, size_t alen, const char *b, size_t blen);
+
+#endif
