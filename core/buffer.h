@@ -23,7 +23,12 @@ int byte_queue_append(byte_queue *q, const void *data, size_t len);
 /* Drop n bytes (n <= length) from the front. */
 void byte_queue_consume(byte_queue *q, size_t n);
 
-static inline const char *byte_queue_data(const byte_queue *q) { return q->data + q->start; }
+/* An empty, never-grown queue has data == NULL; NULL + 0 is undefined in C,
+ * so hand back an empty string instead. */
+static inline const char *byte_queue_data(const byte_queue *q)
+{
+    return q->data != NULL ? q->data + q->start : "";
+}
 static inline size_t byte_queue_length(const byte_queue *q) { return q->end - q->start; }
 
 #endif

@@ -44,7 +44,8 @@ size_t line_framer_feed(line_framer *f, const char *data, size_t len);
 /* Take the next line. The pointer stays valid until the next call on f. */
 int line_framer_next(line_framer *f, const char **line, size_t *len);
 
-/* Bytes received but not yet returned as lines (a partial line at close). */
+/* Bytes received but not yet returned as lines (a partial line at close).
+ * The remains of an over-long line being discarded do not count. */
 size_t line_framer_pending(const line_framer *f);
 
 #endif

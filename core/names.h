@@ -2,7 +2,9 @@
  *
  * 1-24 code points, at most 64 bytes; ASCII letters, digits, '_', '-', '.'
  * ('.' not first), and any non-ASCII character that is not whitespace or a
- * control character. So "张三" and "José" are names; "bob!", "a b" are not.
+ * control character (zero-width, filler and bidi-control characters count as
+ * invisible, so they are refused too). So "张三" and "José" are names;
+ * "bob!", "a b" are not.
  * Names are unique ignoring ASCII case. */
 #ifndef NATTER_CORE_NAMES_H
 #define NATTER_CORE_NAMES_H
@@ -24,8 +26,10 @@ typedef enum name_status {
 
 name_status name_check(const char *s, size_t len);
 
-/* A sentence for the user: "Names may not contain '!'." The bad character
- * (if any) is quoted from s; out must hold at least 128 bytes. */
+/* A sentence for the user, e.g. "Names may only contain letters, digits,
+ * '_', '-' and '.' (not '!')." A printable ASCII bad character is quoted
+ * from s; a space, control or invisible one is described instead (never
+ * echoed raw). Writes into out (at least 128 bytes) and returns it. */
 const char *name_status_message(name_status st, const char *s, size_t len,
                                 char *out, size_t out_len);
 

@@ -1,6 +1,7 @@
 /* ratelimit.h - a token bucket: `rate` lines per second on average, up to
  * `burst` at once. Pure arithmetic over a millisecond clock the caller
- * passes in, so tests need no sleeping. rate 0 means unlimited. */
+ * passes in, so tests need no sleeping. rate 0 means unlimited; burst 0 is
+ * taken as 1. The bucket starts full. */
 #ifndef NATTER_CORE_RATELIMIT_H
 #define NATTER_CORE_RATELIMIT_H
 

@@ -1,2 +1,64 @@
-/* placeholder until implemented */
-typedef int natter_placeholder_clock_win32;
+/* clock_win32.c - clock.h on Windows: QueryPerformanceCounter for timers and
+ * rates, GetLocalTime for the stamps people read, Sleep for short waits. */
+#include "platform/clock.h"
+
+#include <stdio.h>
+#include <windows.h>
+
+/* Counter ticks scaled to units per second, split into whole seconds and the
+ * rest so that ticks * units cannot overflow 64 bits on a long uptime. */
+static uint64_t performance_counter_in(uint64_t units_per_second)
+{
+    LARGE_INTEGER count, freq;
+    uint64_t ticks, hz;
+    QueryPerformanceCounter(&count);
+    QueryPerformanceFrequency(&freq);
+    ticks = (uint64_t)count.QuadPart;
+    hz = (uint64_t)freq.QuadPart;
+    if (hz == 0)
+        return 0;
+    return ticks / hz * units_per_second + ticks % hz * units_per_second / hz;
+}
+
+uint64_t clock_monotonic_ms(void)
+{
+    return performance_counter_in(1000u);
+}
+
+uint64_t clock_monotonic_us(void)
+{
+    return performance_counter_in(1000000u);
+}
+
+void clock_local_hms(char *out, size_t len)
+{
+    SYSTEMTIME t;
+    if (out == NULL || len == 0)
+        return;
+    GetLocalTime(&t);
+    snprintf(out, len, "%02u:%02u:%02u", (unsigned)t.wHour, (unsigned)t.wMinute,
+             (unsigned)t.wSecond);
+}
+
+void clock_local_datetime(char *out, size_t len)
+{
+    SYSTEMTIME t;
+    if (out == NULL || len == 0)
+        return;
+    GetLocalTime(&t);
+    snprintf(out, len, "%04u-%02u-%02u %02u:%02u:%02u", (unsigned)t.wYear,
+             (unsigned)t.wMonth, (unsigned)t.wDay, (unsigned)t.wHour,
+             (unsigned)t.wMinute, (unsigned)t.wSecond);
+}
+
+/* Sleep() counts in scheduler ticks (~15.6 ms) and may wake a little early,
+ * so sleep again until the monotonic clock says ms have really passed. */
+void clock_sleep_ms(long ms)
+{
+    uint64_t deadline, now;
+    if (ms <= 0)
+        return;
+    deadline = clock_monotonic_ms() + (uint64_t)ms;
+    for (now = clock_monotonic_ms(); now < deadline; now = clock_monotonic_ms())
+        Sleep((DWORD)(deadline - now));
+}

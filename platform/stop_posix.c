@@ -1,2 +1,82 @@
-/* placeholder until implemented */
-typedef int natter_placeholder_stop_posix;
+/* stop_posix.c - stop.h on POSIX: SIGINT, SIGTERM and SIGHUP call the
+ * registered callback. Installed without SA_RESTART, so a select() that is
+ * waiting returns (EINTR) and the loop sees the request at once. */
+#include "platform/stop.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define STOP_SIGNAL_COUNT (sizeof stop_signals / sizeof stop_signals[0])
+
+/* The one piece of global state: a signal handler has nowhere else to look. */
+static volatile stop_callback hook_fn;
+static void *volatile hook_arg;
+
+static void on_stop_signal(int sig)
+{
+    int saved = errno;
+    stop_callback fn = hook_fn;
+    (void)sig;
+    if (fn != NULL)
+        fn(hook_arg);
+    errno = saved;
+}
+
+static bool is_ignored(int sig)
+{
+    struct sigaction current;
+    return sigaction(sig, NULL, &current) == 0 && current.sa_handler == SIG_IGN;
+}
+
+/* A signal that was ignored when we started stays ignored: that is how
+ * nohup (SIGHUP) and shells starting background jobs (SIGINT) ask a
+ * program not to be stopped by the terminal. */
+int stop_hook_install(stop_callback fn, void *arg)
+{
+    struct sigaction action;
+    size_t i;
+    if (fn == NULL)
+        return -1;
+    hook_arg = arg;
+    hook_fn = fn;
+    action.sa_handler = on_stop_signal;
+    action.sa_flags = 0;
+    /* One stop at a time: the other stop signals wait while the callback runs. */
+    sigemptyset(&action.sa_mask);
+    for (i = 0; i < STOP_SIGNAL_COUNT; i++)
+        sigaddset(&action.sa_mask, stop_signals[i]);
+    for (i = 0; i < STOP_SIGNAL_COUNT; i++) {
+        if (is_ignored(stop_signals[i]))
+            continue;
+        if (sigaction(stop_signals[i], &action, NULL) != 0) {
+            stop_hook_remove();
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Only signals that are still ours go back to SIG_DFL; ignored ones (and any
+ * handler someone installed since) are left as they are. */
+void stop_hook_remove(void)
+{
+    struct sigaction action, current;
+    size_t i;
+    action.sa_handler = SIG_DFL;
+    action.sa_flags = 0;
+    sigemptyset(&action.sa_mask);
+    for (i = 0; i < STOP_SIGNAL_COUNT; i++) {
+        if (sigaction(stop_signals[i], NULL, &current) == 0 &&
+            current.sa_handler == on_stop_signal)
+            sigaction(stop_signals[i], &action, NULL);
+    }
+    hook_fn = NULL;
+    hook_arg = NULL;
+}
+
+void stop_hook_done(void)
+{
+}

@@ -1,2 +1,76 @@
-/* placeholder until implemented */
-typedef int natter_placeholder_stop_win32;
+/* stop_win32.c - stop.h on Windows: a console control handler for Ctrl-C,
+ * Ctrl-Break, closing the console window, log-off and shut-down. The handler
+ * runs on a thread the system creates, while the main loop keeps running. */
+#include "platform/stop.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <windows.h>
+
+/* How long a close / log-off / shut-down waits for stop_hook_done(); Windows
+ * kills the process about 5 s after a close event whatever we do. */
+#define STOP_FLUSH_WAIT_MS 3000
+
+/* The one piece of global state: the control handler gets no argument. The
+ * event is created once and never closed, so a handler thread still waiting
+ * on it can never see a closed (or reused) handle. */
+static struct {
+    volatile stop_callback fn;
+    void *volatile arg;
+    HANDLE done;
+    bool registered; /* SetConsoleCtrlHandler stacks duplicate entries */
+} hook;
+
+static bool ends_the_process(DWORD type)
+{
+    return type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT ||
+           type == CTRL_SHUTDOWN_EVENT;
+}
+
+static BOOL WINAPI on_console_control(DWORD type)
+{
+    stop_callback fn = hook.fn;
+    if (fn == NULL)
+        return FALSE;
+    fn(hook.arg);
+    /* Returning lets Windows end the process, so give the program a moment
+     * to say goodbye to its clients first. */
+    if (ends_the_process(type) && hook.done != NULL)
+        WaitForSingleObject(hook.done, STOP_FLUSH_WAIT_MS);
+    return TRUE;
+}
+
+int stop_hook_install(stop_callback fn, void *arg)
+{
+    if (fn == NULL)
+        return -1;
+    if (hook.done == NULL)
+        hook.done = CreateEventA(NULL, TRUE, FALSE, NULL);
+    else
+        ResetEvent(hook.done);
+    hook.arg = arg;
+    hook.fn = fn;
+    if (!hook.registered) {
+        if (!SetConsoleCtrlHandler(on_console_control, TRUE)) {
+            hook.fn = NULL;
+            return -1;
+        }
+        hook.registered = true;
+    }
+    return 0;
+}
+
+void stop_hook_remove(void)
+{
+    if (hook.registered)
+        SetConsoleCtrlHandler(on_console_control, FALSE);
+    hook.registered = false;
+    hook.fn = NULL;
+    hook.arg = NULL;
+}
+
+void stop_hook_done(void)
+{
+    if (hook.done != NULL)
+        SetEvent(hook.done);
+}

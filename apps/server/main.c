@@ -1,1 +1,219 @@
-int main(void) { return 0; }
+/* natter-server - the console chat server.
+ *
+ * Parses options into a server_config, starts the server, prints where it
+ * listens and one timestamped log line per event, and stops cleanly on
+ * Ctrl-C / SIGTERM / console close. Every start-up failure is one line on
+ * stderr and exit status 1. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/room.h"
+#include "core/server.h"
+#include "platform/clock.h"
+#include "platform/net.h"
+#include "platform/stop.h"
+
+#ifndef NATTER_VERSION
+#define NATTER_VERSION "dev"
+#endif
+
+static const char usage_text[] =
+    "Usage: natter-server [OPTIONS]\n"
+    "A chat server: everyone who connects talks in one room.\n"
+    "Connect with the natter client, or with nc/telnet HOST PORT.\n"
+    "\n"
+    "Options:\n"
+    "  -p, --port N            port to listen on (default 8923; 0 = any free port)\n"
+    "  -b, --bind ADDR         address to listen on (default: all interfaces, IPv6 and IPv4)\n"
+    "      --max-clients N     most simultaneous connections (default 1000)\n"
+    "      --max-line BYTES    longest line relayed (default 1024)\n"
+    "      --max-queue BYTES   output queued for a slow reader before it is dropped\n"
+    "                          (default 1048576; K and M suffixes allowed)\n"
+    "      --rate N            lines per second per client before it is slowed down\n"
+    "                          (default 50; 0 = no flood control)\n"
+    "      --burst N           lines a client may send at once (default 100)\n"
+    "  -q, --quiet             do not log chat text (connections are still logged)\n"
+    "  -V, --version           print the version and exit\n"
+    "  -h, --help              print this help and exit\n";
+
+typedef struct server_options {
+    server_config cfg;
+    bool quiet;
+} server_options;
+
+static int fail(const char *fmt, const char *a, const char *b) {
+    fprintf(stderr, "natter-server: ");
+    fprintf(stderr, fmt, a, b);
+    fprintf(stderr, "\n");
+    return 1;
+}
+
+/* Parse a whole decimal number in [min, max], with an optional K/M suffix
+ * when allow_suffix is set. */
+static bool parse_number(const char *text, unsigned long long min, unsigned long long max,
+                         bool allow_suffix, unsigned long long *out) {
+    if (!text || !*text || *text == '-' || *text == '+') return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno != 0 || end == text) return false;
+    if (allow_suffix && (*end == 'K' || *end == 'k') && end[1] == '\0') {
+        if (v > ULLONG_MAX / 1024) return false;
+        v *= 1024, end++;
+    } else if (allow_suffix && (*end == 'M' || *end == 'm') && end[1] == '\0') {
+        if (v > ULLONG_MAX / (1024 * 1024)) return false;
+        v *= 1024 * 1024, end++;
+    }
+    if (*end != '\0' || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
+/* Returns 0 to run, 1 on a usage error (already reported), 2 to exit 0
+ * (after --help / --version). */
+static int parse_options(int argc, char **argv, server_options *opt) {
+    static char port_text[8];
+    server_config_defaults(&opt->cfg);
+    opt->quiet = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = NULL;
+        char name[32];
+        /* Accept both "--opt value" and "--opt=value". */
+        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+        if (eq && (size_t)(eq - arg) < sizeof name) {
+            memcpy(name, arg, (size_t)(eq - arg));
+            name[eq - arg] = '\0';
+            value = eq + 1;
+            arg = name;
+        }
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            fputs(usage_text, stdout);
+            return 2;
+        }
+        if (!strcmp(arg, "-V") || !strcmp(arg, "--version")) {
+            printf("natter-server %s\n", NATTER_VERSION);
+            return 2;
+        }
+        if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
+            opt->quiet = true;
+            continue;
+        }
+        static const char *const with_value[] = {
+            "-p", "--port", "-b", "--bind", "--max-clients", "--max-line",
+            "--max-queue", "--rate", "--burst"};
+        bool known = false;
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+            if (!strcmp(arg, with_value[k])) known = true;
+        if (!known) {
+            fail("unknown option '%s'%s", argv[i], " (try --help)");
+            return 1;
+        }
+        if (!value) {
+            if (i + 1 >= argc) {
+                fail("option '%s' needs a value%s", arg, " (try --help)");
+                return 1;
+            }
+            value = argv[++i];
+        }
+        unsigned long long n = 0;
+        if (!strcmp(arg, "-b") || !strcmp(arg, "--bind")) {
+            if (!*value) {
+                fail("%s needs an address%s", arg, "");
+                return 1;
+            }
+            opt->cfg.bind_host = value;
+        } else if (!strcmp(arg, "-p") || !strcmp(arg, "--port")) {
+            if (!parse_number(value, 0, 65535, false, &n)) {
+                fail("invalid port '%s'%s (use 0-65535)", value, "");
+                return 1;
+            }
+            snprintf(port_text, sizeof port_text, "%u", (unsigned)n);
+            opt->cfg.port = port_text;
+        } else if (!strcmp(arg, "--max-clients")) {
+            if (!parse_number(value, 1, 1000000, false, &n)) {
+                fail("invalid --max-clients '%s'%s (use 1 or more)", value, "");
+                return 1;
+            }
+            opt->cfg.max_clients = (int)n;
+        } else if (!strcmp(arg, "--max-line")) {
+            if (!parse_number(value, 16, 1024 * 1024, true, &n)) {
+                fail("invalid --max-line '%s'%s (use 16 to 1M bytes)", value, "");
+                return 1;
+            }
+            opt->cfg.max_line = (size_t)n;
+        } else if (!strcmp(arg, "--max-queue")) {
+            if (!parse_number(value, 4096, 1024ull * 1024 * 1024, true, &n)) {
+                fail("invalid --max-queue '%s'%s (use 4K to 1024M bytes)", value, "");
+                return 1;
+            }
+            opt->cfg.max_queue = (size_t)n;
+        } else if (!strcmp(arg, "--rate")) {
+            if (!parse_number(value, 0, 1000000, false, &n)) {
+                fail("invalid --rate '%s'%s (use 0 or more lines per second)", value, "");
+                return 1;
+            }
+            opt->cfg.rate = (unsigned)n;
+        } else if (!strcmp(arg, "--burst")) {
+            if (!parse_number(value, 1, 1000000, false, &n)) {
+                fail("invalid --burst '%s'%s (use 1 or more)", value, "");
+                return 1;
+            }
+            opt->cfg.burst = (unsigned)n;
+        }
+    }
+    /* A limit on line length beyond what fits in the output queue would
+     * drop every sender of a long line as "too slow". */
+    if (opt->cfg.max_queue < opt->cfg.max_line * 4) {
+        fail("--max-queue must be at least 4 x --max-line%s%s", "", "");
+        return 1;
+    }
+    return 0;
+}
+
+/* One log line: "[2026-11-25 18:40:46] join alice (127.0.0.1:5000)",
+ * flushed at once so a log file or pipe is current. */
+static void print_log(void *ctx, int kind, const char *text) {
+    const server_options *opt = ctx;
+    if (kind == ROOM_LOG_CHAT && opt->quiet) return;
+    char when[32];
+    clock_local_datetime(when, sizeof when);
+    printf("[%s] %s\n", when, text);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+    server_options opt;
+    int r = parse_options(argc, argv, &opt);
+    if (r != 0) return r == 2 ? 0 : 1;
+    opt.cfg.log = print_log;
+    opt.cfg.log_ctx = &opt;
+
+    char err[512];
+    server *srv = server_create(&opt.cfg, err, sizeof err);
+    if (!srv) return fail("%s%s", err, "");
+
+    printf("natter-server %s\n", NATTER_VERSION);
+    for (int i = 0; i < server_listener_count(srv); i++) {
+        char name[80];
+        printf("listening on %s\n", server_listener_name(srv, i, name, sizeof name));
+    }
+    if (server_capacity(srv) < opt.cfg.max_clients)
+        printf("note: at most %d clients (the limit of select() on this system)\n",
+               server_capacity(srv));
+    printf("press Ctrl-C to stop\n");
+    fflush(stdout);
+
+    if (stop_hook_install(server_request_stop, srv) != 0)
+        fprintf(stderr, "natter-server: warning: cannot catch Ctrl-C; it will stop abruptly\n");
+    int status = server_run(srv);
+    stop_hook_remove();
+    server_destroy(srv);
+    printf("stopped\n");
+    fflush(stdout);
+    stop_hook_done();
+    return status == 0 ? 0 : 1;
+}
