@@ -42,8 +42,8 @@ static void copy_text(char *buf, size_t len, const char *text)
  * feature macros, so _Generic picks the matching reader at compile time. */
 static const char *from_xsi_strerror(int rc, char *buf, size_t len)
 {
-    (void)len;
-    if (rc != 0)
+    /* ERANGE may leave a usable, truncated text; anything else, none. */
+    if (rc != 0 && !(rc == ERANGE && memchr(buf, '\0', len) != NULL))
         buf[0] = '\0';
     return buf;
 }

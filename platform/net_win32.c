@@ -28,9 +28,39 @@ static void strip_trailing_space(char *buf)
         buf[--n] = '\0';
 }
 
+/* English text for the common socket errors, for systems whose message
+ * tables lack the Winsock codes (wine has none of them). */
+static const char *known_error_text(int err)
+{
+    switch (err) {
+    case WSAEADDRINUSE: return "Address already in use";
+    case WSAEADDRNOTAVAIL: return "Cannot assign requested address";
+    case WSAEACCES: return "Permission denied";
+    case WSAECONNREFUSED: return "Connection refused";
+    case WSAECONNRESET: return "Connection reset by peer";
+    case WSAECONNABORTED: return "Software caused connection abort";
+    case WSAETIMEDOUT: return "Connection timed out";
+    case WSAEHOSTUNREACH: return "No route to host";
+    case WSAENETUNREACH: return "Network is unreachable";
+    case WSAEWOULDBLOCK: return "Resource temporarily unavailable";
+    case WSAEMFILE: return "Too many open sockets";
+    case WSAENOBUFS: return "No buffer space available";
+    case WSAEAFNOSUPPORT: return "Address family not supported";
+    case WSAHOST_NOT_FOUND: return "Host not found";
+    case WSATRY_AGAIN: return "Temporary failure in name resolution";
+    case WSANO_RECOVERY: return "Non-recoverable failure in name resolution";
+    case WSANO_DATA: return "No address associated with the name";
+    case WSATYPE_NOT_FOUND: return "Service not found";
+    default: return NULL;
+    }
+}
+
+/* FormatMessage sets the thread's last error (which is WSAGetLastError()
+ * too), so the code being described is put back afterwards. */
 const char *net_error_string(int err, char *buf, size_t len)
 {
-    DWORD n;
+    DWORD saved = GetLastError(), n;
+    const char *known = known_error_text(err);
     if (buf == NULL || len == 0)
         return buf;
     n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
@@ -38,8 +68,11 @@ const char *net_error_string(int err, char *buf, size_t len)
     if (n == 0)
         buf[0] = '\0';
     strip_trailing_space(buf);
+    if (buf[0] == '\0' && known != NULL)
+        copy_text(buf, len, known);
     if (buf[0] == '\0')
         snprintf(buf, len, "error %d", err);
+    SetLastError(saved);
     return buf;
 }
 

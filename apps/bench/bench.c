@@ -26,6 +26,7 @@
  * join notices cannot fill the server's queues for them. */
 #define DRAIN_EVERY_CONNECTS 16
 #define CONNECT_TIMEOUT_MS 10000
+#define CONNECT_FIRST_ATTEMPT_MS 100
 /* Registration chatter that never stops (a server sending keep-alives)
  * must not stall the run. */
 #define SETTLE_MAX_US 10000000
@@ -64,6 +65,7 @@ typedef struct bench {
     uint64_t next_progress_us;
     uint64_t line_bytes;    /* text bytes of every queued message */
     bool counting_drops;    /* a closed connection counts as disconnected */
+    bool sending;           /* in the message phase */
     bool progress_shown;
 } bench;
 
@@ -375,6 +377,26 @@ static long ms_until(uint64_t now, uint64_t when) {
     return (long)((when - now + 999) / 1000);
 }
 
+/* Read from / flush client i as far as the last select() said it can. */
+static void service_client(bench *b, int i) {
+    client *c = &b->clients[i];
+    int ready;
+    if (!c->alive) return;
+    ready = net_poll_ready(b->poll, c->sock);
+    if (ready & NET_POLL_READ) read_client(b, i);
+    if ((ready & NET_POLL_WRITE) && c->alive) flush_client(b, i);
+}
+
+/* Queue and send whatever every sender may send now. */
+static void refill_senders(bench *b) {
+    uint64_t now = clock_monotonic_us();
+    int i;
+    for (i = 0; i < b->cfg->senders; i++) {
+        fill_sender(b, i, now);
+        if (b->clients[i].tx_len > 0) flush_client(b, i);
+    }
+}
+
 /* One select() round: wait up to timeout_ms, then read from every readable
  * client and flush every writable one. */
 static int pump(bench *b, long timeout_ms) {
@@ -388,14 +410,12 @@ static int pump(bench *b, long timeout_ms) {
     }
     n = net_poll_wait(b->poll, timeout_ms);
     if (n <= 0) return n;
-    for (i = 0; i < b->cfg->clients; i++) {
-        client *c = &b->clients[i];
-        int ready;
-        if (!c->alive) continue;
-        ready = net_poll_ready(b->poll, c->sock);
-        if (ready & NET_POLL_READ) read_client(b, i);
-        if ((ready & NET_POLL_WRITE) && c->alive) flush_client(b, i);
-    }
+    /* The observer first: its acknowledgements let the senders send again
+     * before we spend time reading everybody else. */
+    service_client(b, b->observer);
+    if (b->sending) refill_senders(b);
+    for (i = 0; i < b->cfg->clients; i++)
+        if (i != b->observer) service_client(b, i);
     return n;
 }
 
@@ -420,19 +440,57 @@ static int send_hello(bench *b, int i, net_socket s) {
     return 0;
 }
 
+/* Read whatever the connected clients were sent, without waiting. */
+static void drain_now(bench *b) {
+    int rounds;
+    for (rounds = 0; rounds < 8 && pump(b, 0) > 0; rounds++) {
+    }
+}
+
+/* Connect with short attempts, draining in between. Returns 0, -1 when
+ * the server refused or never answered, 1 when the run's time is up. A server with a small
+ * listen backlog (ncat's is 10) drops SYNs while it is busy, and the kernel
+ * would only retry after a second; meanwhile a server that writes with
+ * blocking sends (ncat again) may be stuck on one of our full sockets.
+ * Starting a fresh attempt after attempt_ms, and reading in between, keeps
+ * both moving. A quick failure (refused) is final. The first client makes
+ * one long attempt: there is nothing to drain yet, and Windows reports a
+ * refusal only after retrying for a second or two. */
+static int connect_with_retries(bench *b, int i, net_socket *s, char *why,
+                                size_t why_len) {
+    uint64_t start = clock_monotonic_us();
+    uint64_t give_up = start + (uint64_t)CONNECT_TIMEOUT_MS * 1000;
+    long attempt_ms = i == 0 ? CONNECT_TIMEOUT_MS : CONNECT_FIRST_ATTEMPT_MS;
+    if (give_up > b->deadline) give_up = b->deadline;
+    for (;;) {
+        uint64_t now = clock_monotonic_us(), t;
+        long left_ms = (long)ms_until(now, give_up);
+        if (left_ms <= 0) left_ms = 1;
+        if (attempt_ms > left_ms) attempt_ms = left_ms;
+        t = now;
+        if (net_connect(b->cfg->host, b->cfg->port, s, attempt_ms, why,
+                        why_len) == 0)
+            return 0;
+        now = clock_monotonic_us();
+        if (now >= b->deadline) return 1;
+        if (now - t < (uint64_t)attempt_ms * 500 || now >= give_up) return -1;
+        drain_now(b);
+        attempt_ms *= 2;
+    }
+}
+
+/* Connect, check and register client i. Returns 0, -1 on a failure (with
+ * err set) or 1 when the run's time ran out. */
 static int connect_one(bench *b, int i, char *err, size_t err_len) {
     const bench_config *cfg = b->cfg;
     char where[300], why[256] = "", oserr[128];
     net_socket s;
-    uint64_t start = clock_monotonic_us(), left_ms;
+    uint64_t start = clock_monotonic_us();
     double ms;
-    int rc;
-    left_ms = b->deadline > start ? (b->deadline - start) / 1000 : 1;
-    rc = net_connect(cfg->host, cfg->port, &s,
-                     left_ms < CONNECT_TIMEOUT_MS ? (long)left_ms + 1 : CONNECT_TIMEOUT_MS,
-                     why, sizeof why);
+    int rc = connect_with_retries(b, i, &s, why, sizeof why);
     ms = (double)(clock_monotonic_us() - start) / 1000.0;
     host_port(cfg, where, sizeof where);
+    if (rc > 0) return 1;
     if (rc != 0) {
         if (i == 0)
             snprintf(err, err_len, "cannot connect to %s: %s", where, why);
@@ -467,15 +525,20 @@ static int connect_one(bench *b, int i, char *err, size_t err_len) {
 /* Returns 0, or -1 on a setup failure. Stops early at the deadline. */
 static int connect_all(bench *b, char *err, size_t err_len) {
     uint64_t start = clock_monotonic_us();
-    int i;
+    int i, rc;
     for (i = 0; i < b->cfg->clients; i++) {
         uint64_t now = clock_monotonic_us();
         if (now >= b->deadline) {
             b->res->timed_out = true;
             break;
         }
-        if (connect_one(b, i, err, err_len) != 0) return -1;
-        if ((i + 1) % DRAIN_EVERY_CONNECTS == 0) pump(b, 0);
+        rc = connect_one(b, i, err, err_len);
+        if (rc < 0) return -1;
+        if (rc > 0) {
+            b->res->timed_out = true;
+            break;
+        }
+        if ((i + 1) % DRAIN_EVERY_CONNECTS == 0) drain_now(b);
         progress_line(b, now, "connecting");
     }
     b->res->clients_connected = b->connected;
@@ -518,7 +581,8 @@ static uint64_t next_wakeup(const bench *b, uint64_t now, bool waiting_quiet) {
     if (b->cfg->rate > 0) {
         for (i = 0; i < b->cfg->senders; i++) {
             const client *c = &b->clients[i];
-            if (c->alive && c->next_seq < b->cfg->messages &&
+            /* One with unsent output waits for writability instead. */
+            if (c->alive && c->next_seq < b->cfg->messages && c->tx_len == 0 &&
                 c->next_due_us < (double)when)
                 when = c->next_due_us <= (double)now ? now : (uint64_t)c->next_due_us;
         }
@@ -540,13 +604,11 @@ static void exchange_messages(bench *b) {
             b->clients[i].next_due_us =
                 (double)now + (1e6 / cfg->rate) * i / cfg->senders;
     }
+    b->sending = true;
     for (;;) {
         bool waiting_quiet;
+        refill_senders(b);
         now = clock_monotonic_us();
-        for (i = 0; i < cfg->senders; i++) {
-            fill_sender(b, i, now);
-            if (b->clients[i].tx_len > 0) flush_client(b, i);
-        }
         if (b->tally.delivered >= expected) break;
         if (now >= b->deadline) {
             b->res->timed_out = true;
@@ -560,6 +622,7 @@ static void exchange_messages(bench *b) {
         progress_line(b, now, NULL);
         pump(b, ms_until(now, next_wakeup(b, now, waiting_quiet)));
     }
+    b->sending = false;
 }
 
 static void hold(bench *b) {

@@ -77,16 +77,12 @@ inline int wait_for(net_socket s, int events, long timeout_ms = kDeadlineMs)
     int ready = 0;
     for (;;) {
         uint64_t now = clock_monotonic_ms();
-        if (now >= deadline)
-            break;
+        long left = now < deadline ? (long)(deadline - now) : 0;
         net_poll_clear(p);
-        if (net_poll_add(p, s, events) != 0)
-            break;
-        int n = net_poll_wait(p, (long)(deadline - now));
-        if (n < 0)
+        if (net_poll_add(p, s, events) != 0 || net_poll_wait(p, left) < 0)
             break;
         ready = net_poll_ready(p, s) & events;
-        if (ready != 0)
+        if (ready != 0 || left == 0)
             break;
     }
     net_poll_destroy(p);

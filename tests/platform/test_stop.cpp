@@ -1,6 +1,6 @@
 // test_stop.cpp - platform/stop.h on every OS: the hook installs, replaces
 // itself and comes off again, and stop_hook_done never blocks the caller.
-// Delivering a real stop request is OS-specific: see test_stop_posix.cpp.
+// Delivering a real stop request is OS-specific: see test_posix.cpp.
 #include <gtest/gtest.h>
 
 extern "C" {

@@ -1,6 +1,7 @@
-// test_stop_posix.cpp - POSIX-only behaviour of the platform layer (built
-// only there, see tests/CMakeLists.txt): stop signals reach the hook and
-// interrupt select(), ignored signals stay ignored, and the fd_set bound.
+// test_posix.cpp - POSIX-only behaviour of the platform layer (built only
+// there, see tests/CMakeLists.txt): stop signals reach the hook and
+// interrupt select(), ignored signals stay ignored, the fd_set bound, no
+// SIGPIPE, and SO_REUSEADDR letting a restarted server listen at once.
 #include "socket_helpers.h"
 
 #include <gtest/gtest.h>
@@ -159,5 +160,30 @@ TEST(NetPosix, NoSigpipeEvenWithTheDefaultDisposition)
     long n = net_send(a.get(), "x", 1);
     EXPECT_EQ(NET_ERROR, n);
     EXPECT_TRUE(net_error_connection_reset(net_last_error()));
+    net_cleanup();
+}
+
+// A server that closed its connections first leaves them in TIME_WAIT;
+// SO_REUSEADDR is what lets it listen on the same port again at once.
+TEST(NetPosix, ListenAgainRightAfterAServerClosedItsConnections)
+{
+    ASSERT_EQ(0, net_init());
+    int port = 0;
+    {
+        natter_test::Socket listener = natter_test::listen_loopback(&port);
+        ASSERT_TRUE(listener.valid());
+        natter_test::Socket client = natter_test::connect_to("127.0.0.1", port);
+        ASSERT_TRUE(client.valid());
+        natter_test::Socket server = natter_test::accept_within(listener.get());
+        ASSERT_TRUE(server.valid());
+        server.reset(); // the server closes first: its side goes to TIME_WAIT
+        EXPECT_EQ(0, natter_test::recv_outcome(client.get()).result);
+    }
+    net_socket again = NET_INVALID_SOCKET;
+    char err[256] = "";
+    std::string port_text = std::to_string(port);
+    EXPECT_EQ(1, net_listen("127.0.0.1", port_text.c_str(), &again, 1, err, sizeof err)) << err;
+    if (again != NET_INVALID_SOCKET)
+        net_close(again);
     net_cleanup();
 }

@@ -1,0 +1,181 @@
+#!/bin/sh
+# run-comparison.sh - issue 5's performance runs, natter-server and
+# `ncat --chat` side by side on loopback, printed as the Markdown table of
+# docs/performance.md. Linux only (reads /proc for server CPU, memory and
+# descriptors). Each run gets a freshly started server.
+#
+# Usage: apps/bench/run-comparison.sh [BUILD_DIR]
+#   BUILD_DIR holds bin/natter-server and bin/natter-bench from a Release
+#   build (default: build/default, the "default" CMake preset).
+# Environment: NATTER_PORT (default 19923), NCAT_PORT (19924),
+#   RUN1_MESSAGES (20000), RUN3_MESSAGES (1000), KEEP=1 keeps the JSON files.
+set -eu
+
+BUILD=${1:-build/default}
+BENCH=$BUILD/bin/natter-bench
+SERVER=$BUILD/bin/natter-server
+NATTER_PORT=${NATTER_PORT:-19923}
+NCAT_PORT=${NCAT_PORT:-19924}
+RUN1_MESSAGES=${RUN1_MESSAGES:-20000}
+RUN3_MESSAGES=${RUN3_MESSAGES:-1000}
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/natter-perf.XXXXXX")
+TICKS=$(getconf CLK_TCK)
+SERVER_PID=
+
+for f in "$BENCH" "$SERVER"; do
+    [ -x "$f" ] || { echo "run-comparison: $f not found (build first)" >&2; exit 2; }
+done
+command -v ncat >/dev/null || { echo "run-comparison: ncat not installed" >&2; exit 2; }
+
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=
+    fi
+}
+cleanup() {
+    stop_server
+    if [ "${KEEP:-0}" = 1 ]; then echo "JSON results kept in $OUT" >&2; else rm -rf "$OUT"; fi
+}
+trap cleanup EXIT INT TERM
+
+# Wait until something listens on 127.0.0.1:$1 (state 0A in /proc/net/tcp).
+wait_listening() {
+    hex=$(printf '%04X' "$1")
+    i=0
+    while ! grep -q "0100007F:$hex 00000000:0000 0A" /proc/net/tcp 2>/dev/null &&
+          ! grep -q "00000000:$hex 00000000:0000 0A" /proc/net/tcp 2>/dev/null &&
+          ! grep -q ":$hex 00000000000000000000000000000000:0000 0A" /proc/net/tcp6 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || { echo "run-comparison: nothing listens on port $1" >&2; exit 1; }
+        sleep 0.1
+    done
+}
+
+# start_server natter|ncat: sets SERVER_PID and PORT, HELLO (the --hello
+# argument the server needs to let a client talk).
+start_server() {
+    stop_server
+    case $1 in
+    natter)
+        PORT=$NATTER_PORT
+        HELLO=b%d
+        "$SERVER" --bind 127.0.0.1 --port "$PORT" --rate 0 --quiet >/dev/null 2>&1 &
+        ;;
+    ncat)
+        PORT=$NCAT_PORT
+        HELLO=
+        # ncat's default limit is 100 connections.
+        ncat -l --chat --max-conns 2000 127.0.0.1 "$PORT" >/dev/null 2>&1 &
+        ;;
+    esac
+    SERVER_PID=$!
+    wait_listening "$PORT"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"; }
+fd_count() { ls "/proc/$SERVER_PID/fd" | wc -l; }
+
+# field FILE KEY: a number or boolean from natter-bench's one-line JSON.
+field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" "$1"; }
+
+# bench NAME SERVER ARGS...: one natter-bench run against a fresh server;
+# JSON in $OUT/NAME.json, server CPU seconds in $OUT/NAME.cpu.
+bench() {
+    name=$1 kind=$2
+    shift 2
+    start_server "$kind"
+    before=$(cpu_ticks)
+    set -- --port "$PORT" --json "$@"
+    [ -n "$HELLO" ] && set -- "$@" --hello "$HELLO"
+    echo "  $kind: natter-bench $*" >&2
+    "$BENCH" "$@" >"$OUT/$name.json" || true
+    after=$(cpu_ticks)
+    echo "$before $after $TICKS" | awk '{printf "%.3f\n", ($2 - $1) / $3}' >"$OUT/$name.cpu"
+    stop_server
+}
+
+# idle_rss NAME SERVER: server RSS with no clients, then with 1000 idle
+# clients connected (and the joining chatter over).
+idle_rss() {
+    name=$1 kind=$2
+    start_server "$kind"
+    rss0=$(rss_kib)
+    fds0=$(fd_count)
+    set -- --port "$PORT" --clients 1000 --messages 0 --hold 8 --duration-limit 120 --json
+    [ -n "$HELLO" ] && set -- "$@" --hello "$HELLO"
+    echo "  $kind: natter-bench $* (RSS sampled while held)" >&2
+    "$BENCH" "$@" >"$OUT/$name.json" &
+    bench_pid=$!
+    i=0
+    while [ "$(fd_count)" -lt $((fds0 + 1000)) ] && [ $i -lt 1200 ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    sleep 2
+    rss1=$(rss_kib)
+    wait "$bench_pid" || true
+    echo "$rss0 $rss1" >"$OUT/$name.rss"
+    stop_server
+}
+
+for kind in natter ncat; do
+    echo "run 1 (50 clients, 5 senders, window 16, 16-byte text):" >&2
+    bench "run1-$kind" "$kind" --clients 50 --senders 5 --window 16 --size 16 --messages "$RUN1_MESSAGES"
+    echo "run 2 (1000 clients, 10 senders, window 16):" >&2
+    bench "run2-$kind" "$kind" --clients 1000 --senders 10 --window 16 --size 16 --messages 1000 --duration-limit 120
+    echo "run 3 (50 clients, 1 sender at 100 messages/s):" >&2
+    bench "run3-$kind" "$kind" --clients 50 --senders 1 --rate 100 --size 16 --messages "$RUN3_MESSAGES"
+    echo "run 4 (server memory, 1000 idle clients):" >&2
+    idle_rss "idle-$kind" "$kind"
+done
+
+# ---- the table -------------------------------------------------------------
+
+ms() { awk -v us="$1" 'BEGIN { if (us == "") print "-"; else printf "%.3f", us / 1000 }'; }
+rate() { awk -v r="$1" 'BEGIN { if (r == "") print "-"; else printf "%.0f", r }'; }
+per_million() {  # cpu seconds per 10^6 deliveries
+    awk -v c="$(cat "$OUT/$1.cpu")" -v d="$(field "$OUT/$1.json" delivered)" \
+        'BEGIN { if (d > 0) printf "%.3f", c / (d / 1e6); else print "-" }'
+}
+counts() {  # lost / duplicated / out of order / disconnected, then "timed out"
+    f=$OUT/$1.json
+    [ -s "$f" ] || { echo "no result"; return; }
+    s="$(field "$f" lost) / $(field "$f" duplicates) / $(field "$f" out_of_order) / $(field "$f" disconnected)"
+    [ "$(field "$f" timed_out)" = true ] && s="$s (hit the time limit)"
+    echo "$s"
+}
+lat() {  # p50 / p99 / max in ms
+    f=$OUT/$1.json
+    echo "$(ms "$(field "$f" p50)") / $(ms "$(field "$f" p99)") / $(ms "$(field "$f" max)")"
+}
+row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+n1=$(field "$OUT/run1-natter.json" deliveries_per_s)
+c1=$(field "$OUT/run1-ncat.json" deliveries_per_s)
+ratio=$(awk -v a="$n1" -v b="$c1" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
+read -r natter_rss0 natter_rss1 <"$OUT/idle-natter.rss"
+read -r ncat_rss0 ncat_rss1 <"$OUT/idle-ncat.rss"
+
+echo
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(uname -sr), $(nproc) CPUs; $("$BENCH" --version); $(ncat --version 2>&1 | head -n 1)"
+echo
+row "Run" "Measure" "natter" "ncat --chat"
+row "---" "---" "---:" "---:"
+row "1. 50 clients, 5 senders, window 16, 16 B" "deliveries/s" "$(rate "$n1")" "$(rate "$c1")"
+row "" "natter / ncat" "${ratio}x" ""
+row "" "latency p50 / p99 / max (ms)" "$(lat run1-natter)" "$(lat run1-ncat)"
+row "" "lost / dup / reordered / disconnected" "$(counts run1-natter)" "$(counts run1-ncat)"
+row "" "server CPU s per 10^6 deliveries" "$(per_million run1-natter)" "$(per_million run1-ncat)"
+row "2. 1000 clients, 10 senders, window 16" "deliveries/s" "$(rate "$(field "$OUT/run2-natter.json" deliveries_per_s)")" "$(rate "$(field "$OUT/run2-ncat.json" deliveries_per_s)")"
+row "" "latency p50 / p99 / max (ms)" "$(lat run2-natter)" "$(lat run2-ncat)"
+row "" "lost / dup / reordered / disconnected" "$(counts run2-natter)" "$(counts run2-ncat)"
+row "" "connecting 1000 clients (s)" "$(awk -v m="$(field "$OUT/run2-natter.json" connect_wall_ms)" 'BEGIN { printf "%.2f", m / 1000 }')" "$(awk -v m="$(field "$OUT/run2-ncat.json" connect_wall_ms)" 'BEGIN { printf "%.2f", m / 1000 }')"
+row "" "server CPU s per 10^6 deliveries" "$(per_million run2-natter)" "$(per_million run2-ncat)"
+row "3. 50 clients, 1 sender at 100 msg/s" "latency p50 / p99 / max (ms)" "$(lat run3-natter)" "$(lat run3-ncat)"
+row "" "lost / dup / reordered / disconnected" "$(counts run3-natter)" "$(counts run3-ncat)"
+row "4. server memory" "RSS idle, no clients (MiB)" "$(mib "$natter_rss0")" "$(mib "$ncat_rss0")"
+row "" "RSS with 1000 idle clients (MiB)" "$(mib "$natter_rss1")" "$(mib "$ncat_rss1")"

@@ -1,0 +1,47 @@
+// child_server.h - natter-server started as a child process, for the hostile
+// tests that need what an in-process server cannot give: a lowered
+// descriptor limit, a real SIGTERM, and a separate CPU-time account.
+// POSIX only (child_server_posix.cpp); on Windows every call reports
+// "unsupported" (child_server_win32.cpp) and the tests skip.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+class ChildServer {
+public:
+    ChildServer();
+    ~ChildServer();  // kills the child if it is still running
+    ChildServer(const ChildServer &) = delete;
+    ChildServer &operator=(const ChildServer &) = delete;
+
+    // False (with the reason) where child servers cannot be run.
+    static bool supported(std::string *why);
+
+    // Run NATTER_BIN_DIR/natter-server --bind 127.0.0.1 --port 0 plus args,
+    // with RLIMIT_NOFILE lowered to nofile when nofile > 0, and wait (up to
+    // timeout_ms) until it says where it listens. False with a reason in err.
+    bool start(const std::vector<std::string> &args, int nofile, std::string *err,
+               int timeout_ms = 10000);
+    int port() const { return port_; }
+
+    // Everything the child printed on stdout so far.
+    std::string output() const;
+    // Wait until the output contains needle.
+    bool wait_output(const std::string &needle, int timeout_ms);
+    // How many times needle occurs in the output so far.
+    size_t count_output(const std::string &needle) const;
+
+    // User + system CPU seconds the child has used, or -1 if unknown.
+    double cpu_seconds() const;
+
+    // SIGTERM, then wait up to timeout_ms for it to exit. Returns its exit
+    // status, or -1 if it was killed by a signal or did not exit in time.
+    int terminate(int timeout_ms);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    int port_ = 0;
+};

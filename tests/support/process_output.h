@@ -1,0 +1,55 @@
+// process_output.h - what a child process printed, shared by
+// process_posix.cpp and process_win32.cpp: reader threads append, tests wait
+// on a condition variable for a needle or for end of output.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+
+class ProcessOutput {
+public:
+    enum Stream { kStdout = 0, kStderr = 1 };
+
+    void append(Stream s, const char *data, size_t n) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        text_[s].append(data, n);
+        changed_.notify_all();
+    }
+    void ended(Stream s) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        eof_[s] = true;
+        changed_.notify_all();
+    }
+    // The text with "\r\n" as "\n" (Windows text-mode output).
+    std::string text(Stream s) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return without_cr(text_[s]);
+    }
+    bool wait_for(Stream s, const std::string &needle, int timeout_ms) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+            return without_cr(text_[s]).find(needle) != std::string::npos;
+        });
+    }
+    // Both streams closed by the child (it exited, or closed them).
+    bool wait_ended(int timeout_ms) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                 [&] { return eof_[kStdout] && eof_[kStderr]; });
+    }
+
+private:
+    static std::string without_cr(const std::string &s) {
+        std::string r;
+        r.reserve(s.size());
+        for (size_t i = 0; i < s.size(); i++)
+            if (!(s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) r += s[i];
+        return r;
+    }
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    std::string text_[2];
+    bool eof_[2] = {false, false};
+};
