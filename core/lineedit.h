@@ -90,7 +90,8 @@ size_t lineedit_cursor(const line_editor *e);
 int lineedit_cursor_column(line_editor *e);
 
 /* Replace the input with text (invalid or control bytes are dropped), the
- * cursor at its end. Returns 0, or -1 when memory runs out. */
+ * cursor at its end. Returns 0, or -1 if some of it did not fit (max_bytes
+ * or memory). */
 int lineedit_set_buffer(line_editor *e, const char *text, size_t len);
 
 /* Append output that erases the input line (before printing a message
