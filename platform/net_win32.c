@@ -2,22 +2,15 @@
  *
  * Nothing above platform/ sees SOCKET, closesocket() or WSAGetLastError():
  * errors stay WSA codes behind net_last_error(), and this file is the only
- * place that knows which of them mean "would block" or "connection reset". */
-#include "platform/net.h"
+ * place that knows which of them mean "would block" or "connection reset".
+ * What reads the same on POSIX is in net_common.c. */
+#include "platform/net_internal.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <winsock2.h>
-#include <ws2tcpip.h>
 #include <windows.h>
 
 /* ---- error text ------------------------------------------------------- */
-
-static void copy_text(char *buf, size_t len, const char *text)
-{
-    if (buf != NULL && len > 0)
-        snprintf(buf, len, "%s", text);
-}
 
 /* FormatMessage ends its text with "\r\n"; the caller adds its own line end. */
 static void strip_trailing_space(char *buf)
@@ -69,22 +62,34 @@ const char *net_error_string(int err, char *buf, size_t len)
         buf[0] = '\0';
     strip_trailing_space(buf);
     if (buf[0] == '\0' && known != NULL)
-        copy_text(buf, len, known);
+        net_copy_text(buf, len, known);
     if (buf[0] == '\0')
         snprintf(buf, len, "error %d", err);
     SetLastError(saved);
     return buf;
 }
 
-static void set_os_error(char *err, size_t err_len, int code)
+/* getaddrinfo's EAI_* codes are WSA codes on Windows, so one text lookup
+ * serves both (gai_strerror is not thread-safe here). */
+void net_os_set_resolve_error(int rc, char *err, size_t err_len)
 {
-    if (err != NULL && err_len > 0)
-        net_error_string(code, err, err_len);
+    WSASetLastError(rc);
+    net_set_error_text(err, err_len, rc);
 }
+
+const int net_os_err_invalid = WSAEINVAL;
+const int net_os_err_address_in_use = WSAEADDRINUSE;
+const int net_os_err_address_missing = WSAEADDRNOTAVAIL;
+const int net_os_err_refused = WSAECONNREFUSED;
 
 int net_last_error(void)
 {
     return WSAGetLastError();
+}
+
+void net_os_set_last_error(int code)
+{
+    WSASetLastError(code);
 }
 
 bool net_error_would_block(int err)
@@ -135,28 +140,18 @@ int net_set_nonblocking(net_socket s, bool on)
     return ioctlsocket((SOCKET)s, FIONBIO, &mode) == SOCKET_ERROR ? NET_ERROR : 0;
 }
 
-static int set_int_option(net_socket s, int level, int name, int value)
-{
-    return setsockopt((SOCKET)s, level, name, (const char *)&value, (int)sizeof value) ==
-                   SOCKET_ERROR
-               ? NET_ERROR
-               : 0;
-}
-
 /* Sockets are handles: keep them out of child processes, which would
  * otherwise hold connections open after we close them. */
-static void prepare_socket(net_socket s)
+void net_os_prepare_socket(net_socket s)
 {
     SetHandleInformation((HANDLE)(SOCKET)s, HANDLE_FLAG_INHERIT, 0);
 }
 
-int net_set_buffer_sizes(net_socket s, int rcvbuf, int sndbuf)
+/* SO_EXCLUSIVEADDRUSE, not SO_REUSEADDR: on Windows the latter lets another
+ * process bind the same port and steal connections. */
+int net_os_claim_address(net_socket s)
 {
-    if (rcvbuf > 0 && set_int_option(s, SOL_SOCKET, SO_RCVBUF, rcvbuf) != 0)
-        return NET_ERROR;
-    if (sndbuf > 0 && set_int_option(s, SOL_SOCKET, SO_SNDBUF, sndbuf) != 0)
-        return NET_ERROR;
-    return 0;
+    return net_set_int_option(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1);
 }
 
 /* closesocket() keeps the last error so a caller cleaning up after a failure
@@ -169,17 +164,6 @@ void net_close(net_socket s)
     WSASetLastError(saved);
 }
 
-void net_close_reset(net_socket s)
-{
-    struct linger lg;
-    if (s == NET_INVALID_SOCKET)
-        return;
-    lg.l_onoff = 1;
-    lg.l_linger = 0;
-    setsockopt((SOCKET)s, SOL_SOCKET, SO_LINGER, (const char *)&lg, (int)sizeof lg);
-    net_close(s);
-}
-
 int net_shutdown_write(net_socket s)
 {
     return shutdown((SOCKET)s, SD_SEND) == SOCKET_ERROR ? NET_ERROR : 0;
@@ -187,302 +171,38 @@ int net_shutdown_write(net_socket s)
 
 /* ---- addresses -------------------------------------------------------- */
 
-static int sockaddr_port(const struct sockaddr_storage *addr)
+/* getnameinfo(NI_NUMERICHOST) is in every Winsock 2 (inet_ntop only from
+ * Vista on); unlike inet_ntop it appends an IPv6 scope, dropped below. */
+bool net_os_numeric_host(const struct sockaddr_storage *addr, char *host, size_t len)
 {
-    if (addr->ss_family == AF_INET)
-        return ntohs(((const struct sockaddr_in *)addr)->sin_port);
-    if (addr->ss_family == AF_INET6)
-        return ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
-    return -1;
-}
-
-static void set_sockaddr_port(struct sockaddr_storage *addr, int port)
-{
-    if (addr->ss_family == AF_INET)
-        ((struct sockaddr_in *)addr)->sin_port = htons((u_short)port);
-    else if (addr->ss_family == AF_INET6)
-        ((struct sockaddr_in6 *)addr)->sin6_port = htons((u_short)port);
-}
-
-/* ::ffff:a.b.c.d is how a dual-stack socket sees an IPv4 peer; people
- * expect to read a.b.c.d, so it is turned back into an IPv4 address. */
-static void unmap_ipv4(struct sockaddr_storage *addr)
-{
-    static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    struct sockaddr_in6 v6;
-    struct sockaddr_in v4;
-    if (addr->ss_family != AF_INET6)
-        return;
-    memcpy(&v6, addr, sizeof v6);
-    if (memcmp(v6.sin6_addr.s6_addr, prefix, sizeof prefix) != 0)
-        return;
-    memset(&v4, 0, sizeof v4);
-    v4.sin_family = AF_INET;
-    v4.sin_port = v6.sin6_port;
-    memcpy(&v4.sin_addr, v6.sin6_addr.s6_addr + 12, 4);
-    memset(addr, 0, sizeof *addr);
-    memcpy(addr, &v4, sizeof v4);
-}
-
-static const char *format_address(struct sockaddr_storage *addr, char *buf, size_t len)
-{
-    char host[INET6_ADDRSTRLEN];
     socklen_t addr_len;
-    unmap_ipv4(addr);
     if (addr->ss_family == AF_INET)
         addr_len = (socklen_t)sizeof(struct sockaddr_in);
     else if (addr->ss_family == AF_INET6)
         addr_len = (socklen_t)sizeof(struct sockaddr_in6);
     else
-        addr_len = 0;
-    if (addr_len == 0 || getnameinfo((const struct sockaddr *)addr, addr_len, host,
-                                     (DWORD)sizeof host, NULL, 0, NI_NUMERICHOST) != 0) {
-        copy_text(buf, len, "?");
-        return buf;
-    }
+        return false;
+    if (getnameinfo((const struct sockaddr *)addr, addr_len, host,
+                    len > 0xffff ? 0xffff : (DWORD)len, NULL, 0, NI_NUMERICHOST) != 0)
+        return false;
     /* Drop an IPv6 scope ("%3"): the name is for people, not for connect(). */
     if (addr->ss_family == AF_INET6 && strchr(host, '%') != NULL)
         *strchr(host, '%') = '\0';
-    snprintf(buf, len, addr->ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host,
-             sockaddr_port(addr));
-    return buf;
-}
-
-const char *net_peer_name(net_socket s, char *buf, size_t len)
-{
-    struct sockaddr_storage addr;
-    int addr_len = (int)sizeof addr;
-    memset(&addr, 0, sizeof addr);
-    if (getpeername((SOCKET)s, (struct sockaddr *)&addr, &addr_len) == SOCKET_ERROR) {
-        copy_text(buf, len, "?");
-        return buf;
-    }
-    return format_address(&addr, buf, len);
-}
-
-const char *net_local_name(net_socket s, char *buf, size_t len)
-{
-    struct sockaddr_storage addr;
-    int addr_len = (int)sizeof addr;
-    memset(&addr, 0, sizeof addr);
-    if (getsockname((SOCKET)s, (struct sockaddr *)&addr, &addr_len) == SOCKET_ERROR) {
-        copy_text(buf, len, "?");
-        return buf;
-    }
-    return format_address(&addr, buf, len);
-}
-
-int net_local_port(net_socket s)
-{
-    struct sockaddr_storage addr;
-    int addr_len = (int)sizeof addr;
-    memset(&addr, 0, sizeof addr);
-    if (getsockname((SOCKET)s, (struct sockaddr *)&addr, &addr_len) == SOCKET_ERROR)
-        return -1;
-    return sockaddr_port(&addr);
+    return true;
 }
 
 /* ---- listening -------------------------------------------------------- */
 
-/* Errors that mean "this host has no such address family / address", as
- * opposed to "the address exists but cannot be used" (in use, no access). */
-static bool family_unavailable(int err)
+bool net_os_family_unavailable(int err)
 {
     return err == WSAEAFNOSUPPORT || err == WSAEPROTONOSUPPORT || err == WSAEPFNOSUPPORT ||
            err == WSAEADDRNOTAVAIL || err == WSAEINVAL;
 }
 
-/* One non-blocking listening socket on addr, or NET_INVALID_SOCKET with the
- * WSA error set. SO_EXCLUSIVEADDRUSE, not SO_REUSEADDR: on Windows the latter
- * lets another process bind the same port and steal connections. */
-static net_socket open_listener(const struct sockaddr_storage *addr, int addr_len, bool v6only)
+/* A connection reset before we took it is gone; nothing to accept. */
+bool net_os_accept_gone(int err)
 {
-    SOCKET s = socket(addr->ss_family, SOCK_STREAM, IPPROTO_TCP);
-    if (s == INVALID_SOCKET)
-        return NET_INVALID_SOCKET;
-    prepare_socket(s);
-    if (set_int_option(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1) != 0)
-        goto fail;
-    if (addr->ss_family == AF_INET6 &&
-        set_int_option(s, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? 1 : 0) != 0)
-        goto fail;
-    if (net_set_nonblocking(s, true) != 0)
-        goto fail;
-    if (bind(s, (const struct sockaddr *)addr, addr_len) == SOCKET_ERROR)
-        goto fail;
-    if (listen(s, SOMAXCONN) == SOCKET_ERROR)
-        goto fail;
-    return s;
-fail:
-    net_close(s);
-    return NET_INVALID_SOCKET;
-}
-
-static net_socket listener_from_addrinfo(const struct addrinfo *ai, int port, bool v6only)
-{
-    struct sockaddr_storage addr;
-    memset(&addr, 0, sizeof addr);
-    if (ai->ai_addrlen > sizeof addr) {
-        WSASetLastError(WSAEINVAL);
-        return NET_INVALID_SOCKET;
-    }
-    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
-    if (port > 0)
-        set_sockaddr_port(&addr, port);
-    return open_listener(&addr, (int)ai->ai_addrlen, v6only);
-}
-
-/* getaddrinfo's EAI_* codes are WSA codes on Windows, so one text lookup
- * serves both (gai_strerror is not thread-safe here). */
-static int resolve(const char *host, const char *port, int family, int flags,
-                   struct addrinfo **out, char *err, size_t err_len)
-{
-    struct addrinfo hints;
-    int rc;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = family;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = flags;
-    rc = getaddrinfo(host, port, &hints, out);
-    if (rc != 0) {
-        WSASetLastError(rc);
-        set_os_error(err, err_len, rc);
-        return NET_ERROR;
-    }
-    return 0;
-}
-
-/* Every interface: one dual-stack IPv6 socket, or IPv4 only where IPv6 (or
- * dual stack) is not available. */
-static int listen_any(const char *port, net_socket *out, char *err, size_t err_len)
-{
-    struct addrinfo *list = NULL;
-    net_socket s = NET_INVALID_SOCKET;
-    if (resolve(NULL, port, AF_INET6, AI_PASSIVE, &list, NULL, 0) == 0) {
-        s = listener_from_addrinfo(list, 0, false);
-        freeaddrinfo(list);
-        if (s == NET_INVALID_SOCKET && !family_unavailable(WSAGetLastError())) {
-            set_os_error(err, err_len, WSAGetLastError());
-            return NET_ERROR;
-        }
-    }
-    if (s == NET_INVALID_SOCKET) {
-        if (resolve(NULL, port, AF_INET, AI_PASSIVE, &list, err, err_len) != 0)
-            return NET_ERROR;
-        s = listener_from_addrinfo(list, 0, false);
-        freeaddrinfo(list);
-        if (s == NET_INVALID_SOCKET) {
-            set_os_error(err, err_len, WSAGetLastError());
-            return NET_ERROR;
-        }
-    }
-    out[0] = s;
-    return 1;
-}
-
-static bool same_address_earlier(const struct addrinfo *list, const struct addrinfo *ai)
-{
-    const struct addrinfo *it;
-    for (it = list; it != ai; it = it->ai_next) {
-        if (it->ai_addrlen == ai->ai_addrlen &&
-            memcmp(it->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* Bind every distinct address in list. Addresses of a family this host lacks
- * are skipped; any other failure undoes the lot, so the server never runs on
- * half of what was asked. With port "0" the first socket's port is reused. */
-static int listen_each(const struct addrinfo *list, net_socket *out, int max_out,
-                       char *err, size_t err_len)
-{
-    const struct addrinfo *ai;
-    int count = 0, port = 0, skipped_err = 0, i;
-    for (ai = list; ai != NULL && count < max_out; ai = ai->ai_next) {
-        net_socket s;
-        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-            continue;
-        if (same_address_earlier(list, ai))
-            continue;
-        /* IPv6-only, so that "0.0.0.0" and "::" in one list do not collide. */
-        s = listener_from_addrinfo(ai, port, true);
-        if (s == NET_INVALID_SOCKET) {
-            if (family_unavailable(WSAGetLastError())) {
-                skipped_err = WSAGetLastError();
-                continue;
-            }
-            goto fail;
-        }
-        out[count++] = s;
-        if (port == 0)
-            port = net_local_port(s);
-    }
-    if (count == 0) {
-        WSASetLastError(skipped_err != 0 ? skipped_err : WSAEADDRNOTAVAIL);
-        goto fail;
-    }
-    return count;
-fail:
-    set_os_error(err, err_len, WSAGetLastError());
-    for (i = 0; i < count; i++)
-        net_close(out[i]);
-    return NET_ERROR;
-}
-
-static bool is_any_host(const char *host)
-{
-    return host == NULL || host[0] == '\0' || strcmp(host, "*") == 0;
-}
-
-int net_listen(const char *host, const char *port, net_socket *out, int max_out,
-               char *err, size_t err_len)
-{
-    struct addrinfo *list = NULL;
-    int attempt, n = NET_ERROR;
-    if (out == NULL || max_out < 1 || port == NULL) {
-        WSASetLastError(WSAEINVAL);
-        set_os_error(err, err_len, WSAEINVAL);
-        return NET_ERROR;
-    }
-    if (is_any_host(host))
-        return listen_any(port, out, err, err_len);
-    if (resolve(host, port, AF_UNSPEC, AI_PASSIVE, &list, err, err_len) != 0)
-        return NET_ERROR;
-    /* A port picked for the first address may already be taken on another
-     * (say ::1), which only a fresh pick can fix. */
-    for (attempt = 0; attempt < 5; attempt++) {
-        n = listen_each(list, out, max_out, err, err_len);
-        if (n != NET_ERROR || WSAGetLastError() != WSAEADDRINUSE || strcmp(port, "0") != 0)
-            break;
-    }
-    freeaddrinfo(list);
-    return n;
-}
-
-int net_accept(net_socket listener, net_socket *out)
-{
-    SOCKET s;
-    int err;
-    do {
-        s = accept((SOCKET)listener, NULL, NULL);
-    } while (s == INVALID_SOCKET && WSAGetLastError() == WSAEINTR);
-    if (s == INVALID_SOCKET) {
-        err = WSAGetLastError();
-        /* A connection reset before we took it is gone; nothing to accept. */
-        if (err == WSAEWOULDBLOCK || err == WSAECONNRESET || err == WSAECONNABORTED)
-            return NET_WOULD_BLOCK;
-        return NET_ERROR;
-    }
-    prepare_socket(s);
-    if (net_set_nonblocking(s, true) != 0) {
-        net_close(s);
-        return NET_ERROR;
-    }
-    set_int_option(s, IPPROTO_TCP, TCP_NODELAY, 1);
-    *out = s;
-    return 0;
+    return err == WSAEWOULDBLOCK || err == WSAECONNRESET || err == WSAECONNABORTED;
 }
 
 /* ---- connecting ------------------------------------------------------- */
@@ -497,13 +217,13 @@ typedef struct {
 /* Wait for a non-blocking connect() to finish. Winsock reports a failed
  * connect in the exception set, not as writable; SO_ERROR says why.
  * timeout_ms <= 0 waits for as long as the OS keeps trying. */
-static int wait_connected(SOCKET s, long timeout_ms)
+int net_os_wait_connected(net_socket s, long timeout_ms)
 {
     one_socket_set writable, failed;
     struct timeval tv, *tvp = NULL;
     int so_error = 0, so_len = (int)sizeof so_error, n;
     writable.fd_count = 1;
-    writable.fd_array[0] = s;
+    writable.fd_array[0] = (SOCKET)s;
     failed = writable;
     if (timeout_ms > 0) {
         tv.tv_sec = (long)(timeout_ms / 1000);
@@ -517,7 +237,7 @@ static int wait_connected(SOCKET s, long timeout_ms)
         WSASetLastError(WSAETIMEDOUT);
         return NET_ERROR;
     }
-    if (getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&so_error, &so_len) == SOCKET_ERROR)
+    if (getsockopt((SOCKET)s, SOL_SOCKET, SO_ERROR, (char *)&so_error, &so_len) == SOCKET_ERROR)
         return NET_ERROR;
     if (so_error != 0) {
         WSASetLastError(so_error);
@@ -526,52 +246,10 @@ static int wait_connected(SOCKET s, long timeout_ms)
     return 0;
 }
 
-/* One address: a blocking, connected socket or NET_INVALID_SOCKET (WSA
- * error set). The connect itself is non-blocking so the timeout can apply. */
-static net_socket connect_one(const struct addrinfo *ai, long timeout_ms)
+/* Winsock reports a connect still under way as WSAEWOULDBLOCK. */
+bool net_os_connect_pending(int err)
 {
-    SOCKET s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-    if (s == INVALID_SOCKET)
-        return NET_INVALID_SOCKET;
-    prepare_socket(s);
-    if (net_set_nonblocking(s, true) != 0)
-        goto fail;
-    if (connect(s, ai->ai_addr, (int)ai->ai_addrlen) == SOCKET_ERROR) {
-        if (WSAGetLastError() != WSAEWOULDBLOCK)
-            goto fail;
-        if (wait_connected(s, timeout_ms) != 0)
-            goto fail;
-    }
-    if (net_set_nonblocking(s, false) != 0)
-        goto fail;
-    set_int_option(s, IPPROTO_TCP, TCP_NODELAY, 1);
-    return s;
-fail:
-    net_close(s);
-    return NET_INVALID_SOCKET;
-}
-
-int net_connect(const char *host, const char *port, net_socket *out,
-                long timeout_ms, char *err, size_t err_len)
-{
-    struct addrinfo *list = NULL, *ai;
-    net_socket s = NET_INVALID_SOCKET;
-    int last_err = WSAECONNREFUSED;
-    if (resolve(host, port, AF_UNSPEC, 0, &list, err, err_len) != 0)
-        return NET_ERROR;
-    for (ai = list; ai != NULL && s == NET_INVALID_SOCKET; ai = ai->ai_next) {
-        s = connect_one(ai, timeout_ms);
-        if (s == NET_INVALID_SOCKET)
-            last_err = WSAGetLastError();
-    }
-    freeaddrinfo(list);
-    if (s == NET_INVALID_SOCKET) {
-        WSASetLastError(last_err);
-        set_os_error(err, err_len, last_err);
-        return NET_ERROR;
-    }
-    *out = s;
-    return 0;
+    return err == WSAEWOULDBLOCK;
 }
 
 /* ---- data ------------------------------------------------------------- */
@@ -633,7 +311,7 @@ static SOCKET loopback_listener(void)
     v4->sin_family = AF_INET;
     v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     v4->sin_port = 0;
-    s = open_listener(&addr, (int)sizeof *v4, false);
+    s = net_open_listener(&addr, (socklen_t)sizeof *v4, false);
     /* Blocking accept: our own connect is already queued when we call it. */
     if (s != INVALID_SOCKET && net_set_nonblocking(s, false) != 0) {
         net_close(s);
@@ -673,23 +351,23 @@ int net_socket_pair(net_socket pair[2], char *err, size_t err_len)
     client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     if (client == INVALID_SOCKET)
         goto fail;
-    prepare_socket(client);
+    net_os_prepare_socket(client);
     if (connect(client, (struct sockaddr *)&addr, addr_len) == SOCKET_ERROR)
         goto fail;
     server = accept_own_peer(listener, client);
     if (server == INVALID_SOCKET)
         goto fail;
-    prepare_socket(server);
+    net_os_prepare_socket(server);
     if (net_set_nonblocking(client, true) != 0 || net_set_nonblocking(server, true) != 0)
         goto fail;
-    set_int_option(client, IPPROTO_TCP, TCP_NODELAY, 1);
-    set_int_option(server, IPPROTO_TCP, TCP_NODELAY, 1);
+    net_set_int_option(client, IPPROTO_TCP, TCP_NODELAY, 1);
+    net_set_int_option(server, IPPROTO_TCP, TCP_NODELAY, 1);
     net_close(listener);
     pair[0] = client;
     pair[1] = server;
     return 0;
 fail:
-    set_os_error(err, err_len, WSAGetLastError());
+    net_set_error_text(err, err_len, WSAGetLastError());
     if (listener != INVALID_SOCKET)
         net_close(listener);
     if (client != INVALID_SOCKET)

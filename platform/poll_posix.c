@@ -3,12 +3,10 @@
  * fd_set is a bitmap indexed by descriptor, so a descriptor >= FD_SETSIZE
  * cannot be stored at all (FD_SET would write past the end); such sockets
  * are refused here and the caller turns the connection away. */
-#include "platform/poll.h"
+#include "platform/poll_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/time.h>
 
 struct net_poll {
@@ -19,22 +17,9 @@ struct net_poll {
     bool ready_valid;  /* the sets hold a select() result */
 };
 
-net_poll *net_poll_create(void)
+size_t net_poll_os_size(void)
 {
-    net_poll *p = malloc(sizeof *p);
-    if (p != NULL)
-        net_poll_clear(p);
-    return p;
-}
-
-void net_poll_destroy(net_poll *p)
-{
-    free(p);
-}
-
-int net_poll_capacity(void)
-{
-    return FD_SETSIZE;
+    return sizeof(net_poll);
 }
 
 bool net_poll_can_hold(net_socket s)

@@ -5,10 +5,9 @@
  * sockets it holds, whatever their values. Sockets are appended directly
  * (FD_SET scans for duplicates, O(n) per add), and the ready arrays select()
  * returns are sorted once so each lookup is a binary search. */
-#include "platform/poll.h"
+#include "platform/poll_internal.h"
 
 #include <stdlib.h>
-#include <winsock2.h>
 
 #if FD_SETSIZE < 1024
 #error "FD_SETSIZE must be raised for every file (see platform/CMakeLists.txt)"
@@ -21,22 +20,9 @@ struct net_poll {
     bool ready_valid;  /* the sets hold a sorted select() result */
 };
 
-net_poll *net_poll_create(void)
+size_t net_poll_os_size(void)
 {
-    net_poll *p = malloc(sizeof *p);
-    if (p != NULL)
-        net_poll_clear(p);
-    return p;
-}
-
-void net_poll_destroy(net_poll *p)
-{
-    free(p);
-}
-
-int net_poll_capacity(void)
-{
-    return FD_SETSIZE;
+    return sizeof(net_poll);
 }
 
 bool net_poll_can_hold(net_socket s)

@@ -78,22 +78,6 @@ typedef struct client {
 
 /* ---- small helpers --------------------------------------------------- */
 
-static bool starts_with(const char *s, size_t n, const char *prefix)
-{
-    size_t p = strlen(prefix);
-    return n >= p && memcmp(s, prefix, p) == 0;
-}
-
-/* Position of needle in s[0, n), or n. */
-static size_t find(const char *s, size_t n, const char *needle)
-{
-    size_t k = strlen(needle), i;
-    for (i = 0; k <= n && i <= n - k; i++)
-        if (memcmp(s + i, needle, k) == 0)
-            return i;
-    return n;
-}
-
 /* "/quit" or "/quit TEXT", in any case: the server will close after it. */
 static bool is_quit_command(const char *s, size_t n)
 {
@@ -261,7 +245,7 @@ static void name_accepted(client *c, const char *s, size_t n)
 {
     const char *name = s + strlen("*** You are ");
     size_t len = n - strlen("*** You are ");
-    size_t end = find(name, len, ". ");
+    size_t end = chat_find(name, len, ". ");
     if (end == len && len > 0 && name[len - 1] == '.')
         end = len - 1;
     if (end > NAME_MAX_BYTES)
@@ -296,11 +280,11 @@ static void maybe_renamed(client *c, const char *s, size_t n)
 {
     static const char mid[] = " is now known as ";
     size_t at;
-    if (!chat_has_timestamp(s, n) || !starts_with(s + 11, n - 11, "*** "))
+    if (!chat_has_timestamp(s, n) || !chat_starts_with(s + 11, n - 11, "*** "))
         return;
     s += 15;
     n -= 15;
-    at = find(s, n, mid);
+    at = chat_find(s, n, mid);
     if (at == n || !chat_same_name(s, at, c->name, strlen(c->name)))
         return;
     s += at + strlen(mid);
@@ -319,16 +303,16 @@ static void server_line(client *c, const char *raw, size_t raw_len)
     size_t n = utf8_sanitize(raw, raw_len, c->clean);
     const char *s = c->clean;
 
-    if (c->phase != PHASE_CHAT && starts_with(s, n, "*** You are ")) {
+    if (c->phase != PHASE_CHAT && chat_starts_with(s, n, "*** You are ")) {
         name_accepted(c, s, n);
-    } else if (c->phase == PHASE_NAMING && starts_with(s, n, "! ")) {
+    } else if (c->phase == PHASE_NAMING && chat_starts_with(s, n, "! ")) {
         name_refused(c, s, n);
     } else if (c->phase == PHASE_CHAT && c->name[0]) {
         maybe_renamed(c, s, n);
     }
     /* On a terminal the name was already asked for: the question would
      * only confuse. A pipe gets every line as it came. */
-    if (c->interactive && c->name_sent && starts_with(s, n, "*** Welcome") &&
+    if (c->interactive && c->name_sent && chat_starts_with(s, n, "*** Welcome") &&
         n >= strlen(question) &&
         memcmp(s + n - strlen(question), question, strlen(question)) == 0)
         n -= strlen(question);

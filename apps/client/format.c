@@ -34,14 +34,13 @@ static void sgr(writer *w, const char *params)
     puts_(w, "m");
 }
 
-static bool starts_with(const char *s, size_t n, const char *prefix)
+bool chat_starts_with(const char *s, size_t n, const char *prefix)
 {
     size_t p = strlen(prefix);
     return n >= p && memcmp(s, prefix, p) == 0;
 }
 
-/* Position of needle in s[0, n), or n. */
-static size_t find(const char *s, size_t n, const char *needle)
+size_t chat_find(const char *s, size_t n, const char *needle)
 {
     size_t k = strlen(needle), i;
     for (i = 0; k <= n && i <= n - k; i++)
@@ -104,24 +103,24 @@ static void put_body(writer *w, const char *s, size_t n)
 {
     size_t end;
 
-    if (starts_with(s, n, "*** ")) {
+    if (chat_starts_with(s, n, "*** ")) {
         sgr(w, "2");
         put(w, s, n);
         sgr(w, "0");
-    } else if (starts_with(s, n, "<") && (end = find(s, n, "> ")) < n) {
+    } else if (chat_starts_with(s, n, "<") && (end = chat_find(s, n, "> ")) < n) {
         put_named(w, s + 1, end - 1, s, end + 1);           /* "<NAME>" */
         put(w, s + end + 1, n - end - 1);
-    } else if (starts_with(s, n, "-> *") && (end = find(s + 4, n - 4, "* ")) < n - 4) {
+    } else if (chat_starts_with(s, n, "-> *") && (end = chat_find(s + 4, n - 4, "* ")) < n - 4) {
         sgr(w, "2");
         puts_(w, "-> ");
         sgr(w, "0");
         put_named(w, s + 4, end, s + 3, end + 2);           /* "*TO*" */
         put(w, s + 4 + end + 1, n - 4 - end - 1);
-    } else if (starts_with(s, n, "* ") && (end = find(s + 2, n - 2, " ")) < n - 2) {
+    } else if (chat_starts_with(s, n, "* ") && (end = chat_find(s + 2, n - 2, " ")) < n - 2) {
         puts_(w, "* ");
         put_named(w, s + 2, end, s + 2, end);               /* "* NAME" */
         put(w, s + 2 + end, n - 2 - end);
-    } else if (starts_with(s, n, "*") && (end = find(s + 1, n - 1, "* ")) < n - 1) {
+    } else if (chat_starts_with(s, n, "*") && (end = chat_find(s + 1, n - 1, "* ")) < n - 1) {
         sgr(w, "1");                                        /* private: "*FROM*" */
         put_named(w, s + 1, end, s, end + 2);
         put(w, s + end + 2, n - end - 2);
@@ -141,11 +140,11 @@ int chat_format_line(byte_queue *out, const char *s, size_t n, const char *own_n
 
     if (!colour) {
         put(&w, s, n);
-    } else if (starts_with(s, n, "! ")) {
+    } else if (chat_starts_with(s, n, "! ")) {
         sgr(&w, "31");
         put(&w, s, n);
         sgr(&w, "0");
-    } else if (starts_with(s, n, "*** ")) {
+    } else if (chat_starts_with(s, n, "*** ")) {
         put_body(&w, s, n);
     } else if (chat_has_timestamp(s, n)) {
         sgr(&w, "2");

@@ -10,6 +10,12 @@
 
 #include "core/buffer.h"
 
+/* s[0, n) begins with prefix. */
+bool chat_starts_with(const char *s, size_t n, const char *prefix);
+
+/* Position of needle in s[0, n), or n when it is not there. */
+size_t chat_find(const char *s, size_t n, const char *needle);
+
 /* Names are the same ignoring ASCII case, as the server compares them. */
 bool chat_same_name(const char *a, size_t an, const char *b, size_t bn);
 

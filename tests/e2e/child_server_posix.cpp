@@ -1,6 +1,7 @@
-// child_server_posix.cpp - ChildServer on POSIX: fork, lower RLIMIT_NOFILE,
-// exec natter-server with stdout on a pipe; a thread collects what it prints
-// so the tests can wait for a log line instead of sleeping.
+// child_server_posix.cpp - ChildServer on POSIX: fork and exec natter-server
+// (through "sh -c 'ulimit -n N'" to lower its descriptor limit) with stdout
+// on a pipe; a thread collects what it prints, so the tests can wait for a
+// log line instead of sleeping.
 #include "e2e/child_server.h"
 
 #include <cerrno>
@@ -16,7 +17,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,8 +74,13 @@ bool ChildServer::supported(std::string *) { return true; }
 
 bool ChildServer::start(const std::vector<std::string> &args, int nofile, std::string *err,
                         int timeout_ms) {
-    std::vector<std::string> argv_text = {NATTER_BIN_DIR "/natter-server", "--bind", "127.0.0.1",
-                                          "--port", "0"};
+    std::vector<std::string> argv_text;
+    // The limit is set by a shell's ulimit rather than setrlimit() between
+    // fork and exec: valgrind fakes setrlimit(RLIMIT_NOFILE) for the process
+    // it runs, so under memcheck the server would never see the limit.
+    if (nofile > 0)
+        argv_text = {"/bin/sh", "-c", "ulimit -n " + std::to_string(nofile) + " && exec \"$0\" \"$@\""};
+    argv_text.insert(argv_text.end(), {NATTER_BIN_DIR "/natter-server", "--bind", "127.0.0.1", "--port", "0"});
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<char *> argv;
     for (std::string &a : argv_text) argv.push_back(&a[0]);
@@ -103,13 +108,6 @@ bool ChildServer::start(const std::vector<std::string> &args, int nofile, std::s
         // Only async-signal-safe calls between fork and exec.
         dup2(fds[1], 1);
         for (long fd = 3; fd < max_fd; fd++) ::close(static_cast<int>(fd));
-        if (nofile > 0) {
-            struct rlimit rl;
-            if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-                rl.rlim_cur = static_cast<rlim_t>(nofile);
-                setrlimit(RLIMIT_NOFILE, &rl);
-            }
-        }
         execv(argv[0], argv.data());
         _exit(127);
     }

@@ -144,6 +144,7 @@ bool Peer::send_all(const std::string &data, int timeout_ms) {
 size_t Peer::push(const std::string &data, size_t off, size_t max_len) {
     if (sock_ == NET_INVALID_SOCKET || off >= data.size() || max_len == 0) return 0;
     long n = net_send(sock_, data.data() + off, std::min(max_len, data.size() - off));
+    if (n == NET_ERROR) eof_ = true;  // reset by the server: nothing more will come either
     return n > 0 ? static_cast<size_t>(n) : 0;
 }
 
