@@ -352,13 +352,19 @@ static void log_line_text(room *r, int kind, size_t stamp_len)
 }
 
 /* "a, b, c": every named member in join order. */
-static void append_online_list(room *r)
+static void append_online_list(room *r, const room_member *first_member)
 {
     room_member *m;
     bool first = true;
 
+    /* The newcomer's own reply names them first ("Online (3): NAME, b, c"),
+     * then everyone else in the order they joined. */
+    if (first_member) {
+        tb_append(&r->line, first_member->name, first_member->name_len);
+        first = false;
+    }
     for (m = r->head; m; m = m->next) {
-        if (!m->named)
+        if (!m->named || m == first_member)
             continue;
         if (!first)
             tb_puts(&r->line, ", ");
@@ -486,7 +492,7 @@ static void choose_name(room *r, room_member *m, const char *name, size_t n)
     tb_puts(&r->line, ". Online (");
     tb_puts(&r->line, size_str(r->named, num));
     tb_puts(&r->line, "): ");
-    append_online_list(r);
+    append_online_list(r, m);
     tb_puts(&r->line, ". Type /help for commands.");
     line_end(r);
     send_line(r, m);
@@ -537,7 +543,8 @@ static void cmd_nick(room *r, room_member *m, const char *arg, size_t n)
     line_end(r);
     broadcast_line(r);
 
-    room_log(r, ROOM_LOG_EVENT, "rename ", old, " -> ", m->name, (const char *)NULL);
+    room_log(r, ROOM_LOG_EVENT, "rename ", old, " -> ", m->name, " (", m->peer, ")",
+             (const char *)NULL);
 }
 
 static void cmd_who(room *r, room_member *m, const char *arg, size_t n)
@@ -550,7 +557,7 @@ static void cmd_who(room *r, room_member *m, const char *arg, size_t n)
     tb_puts(&r->line, "*** Online (");
     tb_puts(&r->line, size_str(r->named, num));
     tb_puts(&r->line, "): ");
-    append_online_list(r);
+    append_online_list(r, NULL);
     line_end(r);
     send_line(r, m);
 }

@@ -76,6 +76,7 @@ struct server {
     int capacity;
     uint64_t accept_resume_ms;
     bool kills_pending;
+    int poll_failures;      /* consecutive select() errors */
     char *read_scratch;
 };
 
@@ -96,13 +97,22 @@ static void server_log(server *s, int kind, const char *fmt, ...) {
 /* The room queues a line for one connection. Past max_queue the client is
  * not keeping up: it is dropped (as "too slow") rather than letting the
  * server's memory or the other clients pay for it. */
+static void flush_connection(server *s, connection *c);
+
 static void room_send_cb(void *ctx, void *conn, const char *data, size_t len) {
     server *s = ctx;
     connection *c = conn;
     if (c->state != CONN_OPEN && c->state != CONN_CLOSING) return;
     if (c->leave_reason) return;   /* already on its way out */
-    if (byte_queue_length(&c->out) + len > s->cfg.max_queue ||
-        byte_queue_append(&c->out, data, len) != 0) {
+    /* Output is normally sent once per iteration; before calling a client
+     * too slow, give the kernel what it will take now, so a burst within
+     * one iteration never counts against a client that is reading. */
+    if (byte_queue_length(&c->out) + len > s->cfg.max_queue) flush_connection(s, c);
+    if (c->leave_reason) return;
+    /* One line always fits in an empty queue, whatever the limit. */
+    bool over = byte_queue_length(&c->out) > 0 &&
+                byte_queue_length(&c->out) + len > s->cfg.max_queue;
+    if (over || byte_queue_append(&c->out, data, len) != 0) {
         c->leave_reason = "too slow";
         c->leave_graceful = false;
         s->kills_pending = true;
@@ -198,6 +208,14 @@ server *server_create(const server_config *cfg, char *err, size_t err_len) {
     int select_room = net_poll_capacity() - RESERVED_SOCKETS;
     s->capacity = cfg->max_clients < select_room ? cfg->max_clients : select_room;
     if (s->capacity < 1) s->capacity = 1;
+    /* Ask for enough descriptors for that many clients. If the system will
+     * not give them, accept() fails with EMFILE later and the loop backs off
+     * (see accept_connections); the limit is reported once here. */
+    long fd_limit = net_raise_descriptor_limit((long)s->capacity + RESERVED_SOCKETS);
+    if (fd_limit >= 0 && fd_limit < (long)s->capacity + RESERVED_SOCKETS)
+        server_log(s, ROOM_LOG_EVENT,
+                   "note: the open-file limit (%ld) allows fewer than %d clients; "
+                   "raise it with ulimit -n", fd_limit, s->capacity);
     return s;
 }
 
@@ -351,7 +369,7 @@ static void read_connection(server *s, connection *c, uint64_t now) {
     } else if (n == 0) {
         c->peer_eof = true;
         process_lines(s, c, now);
-    } else if (n == NET_ERROR) {
+    } else if (n == NET_ERROR && !c->leave_reason) {
         c->leave_reason = "connection closed";
         c->leave_graceful = false;
         s->kills_pending = true;
@@ -496,6 +514,17 @@ static void run_iteration(server *s, bool accepting) {
 
     int ready = net_poll_wait(s->poll, wait_ms);
     now = clock_monotonic_ms();
+    if (ready == NET_ERROR) {
+        /* Should not happen (every socket in the sets is open); if it does,
+         * say so and pause rather than spin on the failing call. */
+        char why[128];
+        server_log(s, ROOM_LOG_EVENT, "select() failed: %s",
+                   net_error_string(net_last_error(), why, sizeof why));
+        s->poll_failures++;
+        clock_sleep_ms(100);
+        return;
+    }
+    s->poll_failures = 0;
     if (ready > 0 && (net_poll_ready(s->poll, s->wake[0]) & NET_POLL_READ)) drain_wake_socket(s);
 
     if (accepting && ready > 0 && s->accept_resume_ms <= now)
@@ -555,8 +584,12 @@ static void shut_down(server *s) {
     s->conn_count = 0;
 }
 
+/* select() failing this many times in a row (10 s of pauses) is fatal. */
+#define MAX_POLL_FAILURES 100
+
 int server_run(server *s) {
-    while (!s->stop_requested) run_iteration(s, true);
+    while (!s->stop_requested && s->poll_failures < MAX_POLL_FAILURES) run_iteration(s, true);
+    int status = s->poll_failures < MAX_POLL_FAILURES ? 0 : -1;
     shut_down(s);
-    return 0;
+    return status;
 }

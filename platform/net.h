@@ -93,4 +93,10 @@ int net_socket_pair(net_socket pair[2], char *err, size_t err_len);
  * slow reader quickly). Returns 0 or NET_ERROR. */
 int net_set_buffer_sizes(net_socket s, int rcvbuf, int sndbuf);
 
+/* Raise this process's limit on open descriptors (RLIMIT_NOFILE's soft
+ * limit, up to the hard limit and at most `wanted`) so that a server can
+ * hold as many clients as select() allows; macOS starts at 256. Returns the
+ * limit now in force, or -1 where there is no such limit (Windows). */
+long net_raise_descriptor_limit(long wanted);
+
 #endif

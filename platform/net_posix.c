@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Linux (and POSIX.1-2008) can refuse SIGPIPE per send(); macOS and older
@@ -290,4 +291,26 @@ int net_socket_pair(net_socket pair[2], char *err, size_t err_len)
     pair[0] = fds[0];
     pair[1] = fds[1];
     return 0;
+}
+
+/* Raise the soft descriptor limit towards the hard one. Never lowers it. */
+long net_raise_descriptor_limit(long wanted)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return -1;
+    if (wanted > 0 && (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur < (rlim_t)wanted)) {
+        rlim_t target = (rlim_t)wanted;
+        if (lim.rlim_max != RLIM_INFINITY && target > lim.rlim_max)
+            target = lim.rlim_max;
+        if (lim.rlim_cur != RLIM_INFINITY && target > lim.rlim_cur) {
+            struct rlimit raised = lim;
+            raised.rlim_cur = target;
+            if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+                lim.rlim_cur = target;
+        }
+    }
+    if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur > (rlim_t)0x7fffffff)
+        return 0x7fffffff;
+    return (long)lim.rlim_cur;
 }

@@ -376,3 +376,10 @@ fail:
         net_close(server);
     return NET_ERROR;
 }
+
+/* Winsock sockets are handles, not bounded by a per-process table. */
+long net_raise_descriptor_limit(long wanted)
+{
+    (void)wanted;
+    return -1;
+}

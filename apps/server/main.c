@@ -55,7 +55,8 @@ static int fail(const char *fmt, const char *a, const char *b) {
  * when allow_suffix is set. */
 static bool parse_number(const char *text, unsigned long long min, unsigned long long max,
                          bool allow_suffix, unsigned long long *out) {
-    if (!text || !*text || *text == '-' || *text == '+') return false;
+    /* Digits only: strtoull would also skip spaces and take a sign. */
+    if (!text || *text < '0' || *text > '9') return false;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);

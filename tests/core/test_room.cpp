@@ -168,7 +168,7 @@ TEST_F(RoomTest, AcceptedNameGetsYouAreLineThenJoinedBroadcast)
     room_member *b = connect(2);
     clear();
     say(b, "bob");
-    EXPECT_EQ(lines(2), (Lines{"*** You are bob. Online (2): alice, bob. Type /help for commands.",
+    EXPECT_EQ(lines(2), (Lines{"*** You are bob. Online (2): bob, alice. Type /help for commands.",
                                T + "*** bob joined"}));
     EXPECT_EQ(lines(1), Lines{T + "*** bob joined"});
     EXPECT_EQ(room_named_count(r), 2u);
@@ -192,7 +192,7 @@ TEST_F(RoomTest, OnlineListIsInJoinOrderNotConnectOrder)
     say(second, "bob");
     clear();
     say(first, "alice");
-    EXPECT_EQ(lines(1)[0], "*** You are alice. Online (2): bob, alice. Type /help for commands.");
+    EXPECT_EQ(lines(1)[0], "*** You are alice. Online (2): alice, bob. Type /help for commands.");
 }
 
 TEST_F(RoomTest, NameIsTrimmedOfSpacesAndTabs)
@@ -557,7 +557,7 @@ TEST_F(RoomTest, NickRenamesAndTellsEveryone)
     EXPECT_EQ(lines(1), Lines{T + "*** alice is now known as alicia"});
     EXPECT_EQ(lines(2), Lines{T + "*** alice is now known as alicia"});
     EXPECT_TRUE(silent(3));
-    EXPECT_EQ(logs_of(ROOM_LOG_EVENT), std::vector<std::string>{"rename alice -> alicia"});
+    EXPECT_EQ(logs_of(ROOM_LOG_EVENT), std::vector<std::string>{"rename alice -> alicia (127.0.0.1:5000)"});
     clear();
     say(a, "hi");
     EXPECT_EQ(lines(2), Lines{T + "<alicia> hi"});
@@ -565,7 +565,7 @@ TEST_F(RoomTest, NickRenamesAndTellsEveryone)
     room_member *c = connect(4);
     clear();
     say(c, "Alice");
-    EXPECT_EQ(lines(4)[0], "*** You are Alice. Online (3): alicia, bob, Alice. Type /help for commands.");
+    EXPECT_EQ(lines(4)[0], "*** You are Alice. Online (3): Alice, alicia, bob. Type /help for commands.");
 }
 
 TEST_F(RoomTest, NickToATakenNameIsRefused)
@@ -826,7 +826,7 @@ TEST_F(RoomTest, EventsAndChatAreLogged)
     EXPECT_EQ(logs_of(ROOM_LOG_EVENT),
               (std::vector<std::string>{"connect 127.0.0.1:5000", "join alice (127.0.0.1:5000)",
                                         "connect 127.0.0.1:5001", "join bob (127.0.0.1:5001)",
-                                        "rename alice -> al"}));
+                                        "rename alice -> al (127.0.0.1:5000)"}));
     EXPECT_EQ(logs_of(ROOM_LOG_CHAT), (std::vector<std::string>{"<alice> hello", "* alice waves"}));
 }
 
@@ -927,7 +927,7 @@ TEST_F(RoomTest, ExampleSessionFromProtocolDoc)
         "*** Welcome to natter. 1 user(s) online. What is your name?",
         "! Name \"Bob\" is taken. Choose another name:",
         "! Names may only contain letters, digits, '_', '-' and '.' (not '!'). Choose another name:",
-        "*** You are alice. Online (2): bob, alice. Type /help for commands.",
+        "*** You are alice. Online (2): alice, bob. Type /help for commands.",
         "[19:02:13] *** alice joined",
         "[19:02:20] <alice> hi bob",
         "[19:02:24] <bob> hello alice",

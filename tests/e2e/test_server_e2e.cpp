@@ -329,4 +329,25 @@ TEST(ServerE2E, PrivateMessagesReachOnlyTheirTarget) {
     EXPECT_EQ(strip_timestamp(*next), "<alice> public") << "carol must not see the private line";
 }
 
+TEST(ServerE2E, BurstWithinOneIterationDoesNotDropReaders) {
+    // 20 lines of invalid bytes arrive in one read; sanitised, they are ~60 KB
+    // of output for each reader, far over an 8 KB queue limit. Readers that
+    // keep up must not be called too slow: the server hands the kernel what
+    // it takes before judging.
+    TestServer server([](server_config &c) { c.max_queue = 8192; });
+    ASSERT_TRUE(server.ok()) << server.error();
+    TestClient alice, bob;
+    ASSERT_TRUE(alice.join(server.port(), "alice"));
+    ASSERT_TRUE(bob.join(server.port(), "bob"));
+    std::string burst;
+    for (int i = 0; i < 20; i++) burst += std::string(1000, '\xff') + "\n";
+    ASSERT_TRUE(alice.send_raw(burst));
+    auto got = read_chat_lines(bob, 20);
+    EXPECT_EQ(got.size(), 20u);
+    ASSERT_TRUE(alice.send_line("still here"));
+    auto next = bob.read_until("still here");
+    ASSERT_TRUE(next);
+    EXPECT_FALSE(server.log_contains("too slow"));
+}
+
 }  // namespace
