@@ -15,11 +15,16 @@
  * event is created once and never closed, so a handler thread still waiting
  * on it can never see a closed (or reused) handle. */
 static struct {
-    volatile stop_callback fn;
-    void *volatile arg;
+    stop_callback fn;
+    void *arg;
     HANDLE done;
     bool registered; /* SetConsoleCtrlHandler stacks duplicate entries */
 } hook;
+
+/* The handler runs on its own thread. It calls the callback while holding
+ * this lock, and stop_hook_remove takes it too, so once remove returns no
+ * handler is still using the old argument (which the program may then free). */
+static SRWLOCK hook_lock = SRWLOCK_INIT;
 
 static bool ends_the_process(DWORD type)
 {
@@ -29,10 +34,15 @@ static bool ends_the_process(DWORD type)
 
 static BOOL WINAPI on_console_control(DWORD type)
 {
-    stop_callback fn = hook.fn;
-    if (fn == NULL)
+    bool handled = false;
+    AcquireSRWLockExclusive(&hook_lock);
+    if (hook.fn != NULL) {
+        hook.fn(hook.arg);
+        handled = true;
+    }
+    ReleaseSRWLockExclusive(&hook_lock);
+    if (!handled)
         return FALSE;
-    fn(hook.arg);
     /* Returning lets Windows end the process, so give the program a moment
      * to say goodbye to its clients first. */
     if (ends_the_process(type) && hook.done != NULL)
@@ -48,11 +58,13 @@ int stop_hook_install(stop_callback fn, void *arg)
         hook.done = CreateEventA(NULL, TRUE, FALSE, NULL);
     else
         ResetEvent(hook.done);
+    AcquireSRWLockExclusive(&hook_lock);
     hook.arg = arg;
     hook.fn = fn;
+    ReleaseSRWLockExclusive(&hook_lock);
     if (!hook.registered) {
         if (!SetConsoleCtrlHandler(on_console_control, TRUE)) {
-            hook.fn = NULL;
+            stop_hook_remove();
             return -1;
         }
         hook.registered = true;
@@ -65,8 +77,10 @@ void stop_hook_remove(void)
     if (hook.registered)
         SetConsoleCtrlHandler(on_console_control, FALSE);
     hook.registered = false;
+    AcquireSRWLockExclusive(&hook_lock);
     hook.fn = NULL;
     hook.arg = NULL;
+    ReleaseSRWLockExclusive(&hook_lock);
 }
 
 void stop_hook_done(void)
