@@ -376,7 +376,6 @@ TEST_F(RoomTest, ChatIsSanitised)
 {
     room_member *a = join(1, "alice");
     join(2, "bob");
-    clear();
     say(a, "a\x1b[31mred");
     say(a, std::string("nul\0byte", 8));
     say(a, "bad \xC3\x28 utf8");
@@ -395,7 +394,6 @@ TEST_F(RoomTest, EmbeddedLineBreaksCannotForgeLines)
 {
     room_member *m = join(1, "mallory");
     join(2, "bob");
-    clear();
     say(m, "x\r\n[12:00:00] <admin> hi");
     EXPECT_EQ(lines(2), Lines{T + "<mallory> x" + FFFD + FFFD + "[12:00:00] <admin> hi"});
 }
@@ -404,7 +402,6 @@ TEST_F(RoomTest, ForgedPrefixArrivesInsideTheSendersLine)
 {
     room_member *m = join(1, "mallory");
     join(2, "bob");
-    clear();
     say(m, "[12:00:00] <admin> hi");
     EXPECT_EQ(lines(2), Lines{T + "<mallory> [12:00:00] <admin> hi"});
 }
@@ -450,7 +447,6 @@ TEST_F(RoomTest, MeSendsAnAction)
 {
     room_member *a = join(1, "alice");
     join(2, "bob");
-    clear();
     say(a, "/me waves  hello");
     EXPECT_EQ(lines(1), Lines{T + "* alice waves  hello"});
     EXPECT_EQ(lines(2), Lines{T + "* alice waves  hello"});
@@ -468,7 +464,6 @@ TEST_F(RoomTest, MeWithoutTextShowsUsage)
 {
     room_member *a = join(1, "alice");
     join(2, "bob");
-    clear();
     say(a, "/me");
     say(a, "/me  \t ");
     EXPECT_EQ(lines(1), (Lines{"! Usage: /me TEXT", "! Usage: /me TEXT"}));
@@ -480,7 +475,6 @@ TEST_F(RoomTest, MsgGoesToTheTargetAndEchoesToTheSender)
     room_member *a = join(1, "alice");
     join(2, "bob");
     join(3, "carol");
-    clear();
     say(a, "/msg bob hi  there");
     EXPECT_EQ(lines(2), Lines{T + "*alice* hi  there"});
     EXPECT_EQ(lines(1), Lines{T + "-> *bob* hi  there"});
@@ -494,7 +488,6 @@ TEST_F(RoomTest, MsgTargetIsMatchedIgnoringCaseAndShownAsRegistered)
 {
     room_member *a = join(1, "alice");
     join(2, "Bob");
-    clear();
     say(a, "/MSG bOB hey");
     EXPECT_EQ(lines(2), Lines{T + "*alice* hey"});
     EXPECT_EQ(lines(1), Lines{T + "-> *Bob* hey"});
@@ -523,7 +516,6 @@ TEST_F(RoomTest, MsgWithoutTextOrNameShowsUsage)
 {
     room_member *a = join(1, "alice");
     join(2, "bob");
-    clear();
     for (const char *line : {"/msg", "/msg ", "/msg bob", "/msg bob   ", "/msg nobody"})
         say(a, line);
     EXPECT_EQ(lines(1), Lines(5, "! Usage: /msg NAME TEXT"));
@@ -541,7 +533,6 @@ TEST_F(RoomTest, MsgTextIsSanitised)
 {
     room_member *a = join(1, "alice");
     join(2, "bob");
-    clear();
     say(a, "/msg bob \x1b[2J\xFFgotcha");
     EXPECT_EQ(lines(2), Lines{T + "*alice* " + FFFD + "[2J" + FFFD + "gotcha"});
     EXPECT_EQ(lines(1), Lines{T + "-> *bob* " + FFFD + "[2J" + FFFD + "gotcha"});
@@ -572,7 +563,6 @@ TEST_F(RoomTest, NickToATakenNameIsRefused)
 {
     room_member *a = join(1, "alice");
     join(2, "bob");
-    clear();
     say(a, "/nick BOB");
     EXPECT_EQ(lines(1), Lines{"! Name \"BOB\" is taken."});
     EXPECT_TRUE(silent(2));
@@ -595,7 +585,6 @@ TEST_F(RoomTest, NickMayChangeOnlyTheCase)
 {
     room_member *a = join(1, "alice");
     join(2, "bob");
-    clear();
     say(a, "/nick Alice");
     EXPECT_EQ(lines(2), Lines{T + "*** alice is now known as Alice"});
     clear();
@@ -625,7 +614,6 @@ TEST_F(RoomTest, WhoAndNamesListNamedMembersInJoinOrder)
     join(2, "bob");
     connect(3);
     join(4, "carol");
-    clear();
     say(a, "/who");
     say(a, "/names");
     say(a, "/who extra words are ignored");
@@ -659,7 +647,6 @@ TEST_F(RoomTest, HelpListsEveryCommand)
 {
     room_member *a = join(1, "alice");
     join(2, "bob");
-    clear();
     say(a, "/HELP");
     ASSERT_GE(lines(1).size(), 6u);
     std::string all;
@@ -676,7 +663,6 @@ TEST_F(RoomTest, UnknownCommand)
 {
     room_member *a = join(1, "alice");
     join(2, "bob");
-    clear();
     say(a, "/frob x y");
     say(a, "/");
     EXPECT_EQ(lines(1), (Lines{"! Unknown command /frob. Type /help for commands.",
@@ -728,7 +714,6 @@ TEST_F(RoomTest, QuitWithTextIncludesItSanitised)
     room_member *a = join(1, "alice");
     room_member *b = join(2, "bob");
     join(3, "carol");
-    clear();
     say(a, "/quit  gone fishing  ");
     EXPECT_EQ(lines(2), Lines{T + "*** alice left (quit: gone fishing)"});
     EXPECT_EQ(lines(3), Lines{T + "*** alice left (quit: gone fishing)"});

@@ -1,23 +1,19 @@
 // child_server.h - natter-server started as a child process, for the hostile
 // tests that need what an in-process server cannot give: a lowered
 // descriptor limit, a real SIGTERM, and a separate CPU-time account.
-// POSIX only (child_server_posix.cpp); on Windows every call reports
-// "unsupported" (child_server_win32.cpp) and the tests skip.
+// A thin layer over ChildProcess (support/process.h); those controls are
+// POSIX-only, so on Windows supported() is false and the tests skip.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "support/process.h"
+
 class ChildServer {
 public:
-    ChildServer();
-    ~ChildServer();  // kills the child if it is still running
-    ChildServer(const ChildServer &) = delete;
-    ChildServer &operator=(const ChildServer &) = delete;
-
     // False (with the reason) where child servers cannot be run.
-    static bool supported(std::string *why);
+    static bool supported(std::string *why) { return ChildProcess::posix_controls(why); }
 
     // Run NATTER_BIN_DIR/natter-server --bind 127.0.0.1 --port 0 plus args,
     // with RLIMIT_NOFILE lowered to nofile when nofile > 0, and wait (up to
@@ -27,21 +23,24 @@ public:
     int port() const { return port_; }
 
     // Everything the child printed on stdout so far.
-    std::string output() const;
+    std::string output() const { return process_.stdout_text(); }
+    // What it printed on stderr (sanitizer reports land there).
+    std::string errors() const { return process_.stderr_text(); }
     // Wait until the output contains needle.
-    bool wait_output(const std::string &needle, int timeout_ms);
+    bool wait_output(const std::string &needle, int timeout_ms) {
+        return process_.wait_stdout(needle, timeout_ms);
+    }
     // How many times needle occurs in the output so far.
     size_t count_output(const std::string &needle) const;
 
     // User + system CPU seconds the child has used, or -1 if unknown.
-    double cpu_seconds() const;
+    double cpu_seconds() const { return process_.cpu_seconds(); }
 
     // SIGTERM, then wait up to timeout_ms for it to exit. Returns its exit
     // status, or -1 if it was killed by a signal or did not exit in time.
     int terminate(int timeout_ms);
 
 private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    ChildProcess process_;  // killed, if still running, when this is destroyed
     int port_ = 0;
 };

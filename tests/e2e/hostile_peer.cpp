@@ -10,14 +10,11 @@ extern "C" {
 #include "platform/poll.h"
 }
 
+#include "support/test_socket.h"
+
 namespace {
 
 constexpr size_t kRecvChunk = 256 * 1024;
-
-long remaining_ms(uint64_t deadline) {
-    uint64_t now = clock_monotonic_ms();
-    return now >= deadline ? 0 : static_cast<long>(deadline - now);
-}
 
 // Length of the valid UTF-8 sequence at s[i..], or 0 if none starts there.
 // Written from the Unicode standard's table of well-formed byte sequences,
@@ -40,14 +37,6 @@ size_t utf8_sequence_length(const unsigned char *s, size_t n) {
     for (size_t k = 2; k < len; k++)
         if (s[k] < 0x80 || s[k] > 0xBF) return 0;
     return len;
-}
-
-void wait_socket(net_socket s, int events, long timeout_ms) {
-    std::unique_ptr<net_poll, void (*)(net_poll *)> p(net_poll_create(), net_poll_destroy);
-    if (!p) return;
-    net_poll_clear(p.get());
-    net_poll_add(p.get(), s, events);
-    net_poll_wait(p.get(), timeout_ms);
 }
 
 }  // namespace
@@ -113,10 +102,13 @@ bool Peer::connect(int port, int rcvbuf) {
     return true;
 }
 
+bool Peer::connect_to_prompt(int port, int rcvbuf) {
+    return connect(port, rcvbuf) && until("What is your name?", 5000);
+}
+
 bool Peer::join(int port, const std::string &name, int rcvbuf) {
     name_ = name;
-    if (!connect(port, rcvbuf)) return false;
-    if (!until("What is your name?", 5000)) return false;
+    if (!connect_to_prompt(port, rcvbuf)) return false;
     if (!send_all(name + "\n")) return false;
     std::optional<std::string> reply = line(5000);
     return reply && reply->rfind("*** You are ", 0) == 0;
@@ -221,15 +213,9 @@ bool Peer::wait_closed(int timeout_ms) {
     return true;
 }
 
-void Peer::close() {
-    if (sock_ != NET_INVALID_SOCKET) net_close(sock_);
-    sock_ = NET_INVALID_SOCKET;
-}
+void Peer::close() { close_socket(&sock_); }
 
-void Peer::reset() {
-    if (sock_ != NET_INVALID_SOCKET) net_close_reset(sock_);
-    sock_ = NET_INVALID_SOCKET;
-}
+void Peer::reset() { reset_socket(&sock_); }
 
 bool Peer::shutdown_write() {
     return sock_ != NET_INVALID_SOCKET && net_shutdown_write(sock_) == 0;

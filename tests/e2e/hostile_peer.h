@@ -36,6 +36,8 @@ public:
     // Connect to 127.0.0.1:port; rcvbuf > 0 shrinks the receive buffer so a
     // peer that stops reading backs up quickly.
     bool connect(int port, int rcvbuf = 0);
+    // Connect and read up to the name prompt; no name is sent.
+    bool connect_to_prompt(int port, int rcvbuf = 0);
     // Connect, read the welcome, send the name, read up to "*** You are".
     bool join(int port, const std::string &name, int rcvbuf = 0);
     const std::string &name() const { return name_; }

@@ -217,8 +217,7 @@ TEST(Hostile, NulBytesAreReplaced) {
     ASSERT_TRUE(got);
     EXPECT_EQ(*chat_from(*got, "mallory"), "a" + kFFFD + "b" + kFFFD + kFFFD + "c");
     // A NUL inside a name attempt is refused, not truncated to "bob".
-    ASSERT_TRUE(anon.connect(room.port()));
-    ASSERT_TRUE(anon.until("What is your name?", 5000));
+    ASSERT_TRUE(anon.connect_to_prompt(room.port()));
     ASSERT_TRUE(anon.send_all(std::string("carol\0x\n", 8)));
     auto refused = anon.line(5000);
     ASSERT_TRUE(refused);
@@ -298,8 +297,7 @@ TEST(Hostile, OneMebibyteWithoutNewline) {
     ASSERT_NO_FATAL_FAILURE(room.SetUp());
     Peer mallory("mallory"), anon("anon");
     ASSERT_TRUE(mallory.join(room.port(), "mallory"));
-    ASSERT_TRUE(anon.connect(room.port()));
-    ASSERT_TRUE(anon.until("What is your name?", 5000));
+    ASSERT_TRUE(anon.connect_to_prompt(room.port()));
     const std::string blob(1024 * 1024, 'A');
     int too_long = 0, relayed = 0;
     auto watch = [&](Peer &p, const std::string &line) {
@@ -393,8 +391,7 @@ TEST(Hostile, TerminalEscapesInNamesAreRefused) {
     Room room;
     ASSERT_NO_FATAL_FAILURE(room.SetUp());
     Peer anon("anon");
-    ASSERT_TRUE(anon.connect(room.port()));
-    ASSERT_TRUE(anon.until("What is your name?", 5000));
+    ASSERT_TRUE(anon.connect_to_prompt(room.port()));
     std::vector<std::string> names;
     for (const std::string &attack : kTerminalAttacks) names.push_back("ev" + attack);
     names.push_back("ev\xE2\x80\xAEil");  // right-to-left override: invisible
@@ -526,8 +523,7 @@ TEST(Hostile, NamesDifferingOnlyInAsciiCaseAreTaken) {
     Room room;
     ASSERT_NO_FATAL_FAILURE(room.SetUp());
     Peer mallory("mallory");
-    ASSERT_TRUE(mallory.connect(room.port()));
-    ASSERT_TRUE(mallory.until("What is your name?", 5000));
+    ASSERT_TRUE(mallory.connect_to_prompt(room.port()));
     for (const char *name : {"ALICE", "Alice", "aLiCe", "BOB", "bOb"}) {
         ASSERT_TRUE(mallory.send_all(std::string(name) + "\n"));
         auto reply = mallory.line(5000);
@@ -603,8 +599,7 @@ TEST(Hostile, ClientsThatNeverSendANameHarmNoOne) {
     std::vector<std::unique_ptr<Peer>> silent;
     for (int i = 0; i < 50; i++) {
         silent.push_back(std::make_unique<Peer>("silent" + std::to_string(i)));
-        ASSERT_TRUE(silent.back()->connect(room.port(), 4096));
-        ASSERT_TRUE(silent.back()->until("What is your name?", 5000));
+        ASSERT_TRUE(silent.back()->connect_to_prompt(room.port(), 4096));
     }
     // Two megabytes of chat: were any of it sent to the silent ones, their
     // small buffers would overflow and they would be dropped as too slow.
@@ -641,8 +636,7 @@ TEST(Hostile, HalfCloseMidLine) {
     ASSERT_NO_FATAL_FAILURE(room.SetUp());
     Peer mallory("mallory"), anon("anon");
     ASSERT_TRUE(mallory.join(room.port(), "mallory"));
-    ASSERT_TRUE(anon.connect(room.port()));
-    ASSERT_TRUE(anon.until("What is your name?", 5000));
+    ASSERT_TRUE(anon.connect_to_prompt(room.port()));
     // A finished line, then half of one, then FIN: the finished line is
     // relayed, the fragment is not (a line ends with LF), mallory leaves,
     // and the server closes its side too instead of waiting forever.
@@ -744,8 +738,7 @@ TEST(Hostile, ConnectionsBeyondMaxClientsAreRefused) {
         if (i % 2 == 0)
             ASSERT_TRUE(inside.back()->join(room.port(), "in" + std::to_string(i)));
         else
-            ASSERT_TRUE(inside.back()->connect(room.port()) &&
-                        inside.back()->until("What is your name?", 5000));
+            ASSERT_TRUE(inside.back()->connect_to_prompt(room.port()));
     }
     const std::string full = "! Server full (" + std::to_string(kMax) + " users). Try again later.";
     for (int i = 0; i < 20; i++) {
@@ -795,7 +788,7 @@ TEST(Hostile, DescriptorExhaustionBacksOffAndKeepsServing) {
         // The kernel completes the handshake even when the server cannot accept.
         ASSERT_TRUE(crowd.back()->connect(server.port())) << i;
     }
-    ASSERT_TRUE(server.wait_output("accept failed", 10000)) << server.output();
+    ASSERT_TRUE(server.wait_output("accept failed", 10000)) << server.output() << server.errors();
     // Which of the crowd got in: collect welcomes until the count matches
     // the server's own "connect" log lines (2 of which are the watchers).
     std::vector<Peer *> crowd_ptrs;
@@ -842,7 +835,7 @@ TEST(Hostile, DescriptorExhaustionBacksOffAndKeepsServing) {
         << "waiting clients were not accepted after descriptors were freed";
     ASSERT_NO_FATAL_FAILURE(expect_room_healthy(server.port(), alice, bob, false));
     crowd.clear();
-    EXPECT_EQ(server.terminate(10000), 0) << server.output();
+    EXPECT_EQ(server.terminate(10000), 0) << server.output() << server.errors();
 }
 
 // ---- floods ------------------------------------------------------------
@@ -961,7 +954,7 @@ TEST(Hostile, SigtermWhileTwoHundredClientsChat) {
     chat_round(crowd, 2);
     // Exit status 0 means: stopped cleanly, and under the sanitizer build,
     // no leak or error report (either would make the status non-zero).
-    EXPECT_EQ(server.terminate(15000), 0) << server.output();
+    EXPECT_EQ(server.terminate(15000), 0) << server.output() << server.errors();
     EXPECT_NE(server.output().find("stopped"), std::string::npos);
     for (auto &c : crowd) EXPECT_TRUE(c->wait_closed(5000)) << c->label();
 }

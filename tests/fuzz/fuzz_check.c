@@ -53,7 +53,9 @@ static size_t sequence_length(const unsigned char *s, size_t n)
     return len;
 }
 
-bool fuzz_utf8_valid(const char *s, size_t len)
+/* Well-formed UTF-8 and, when no_controls, also free of C0 controls (but
+   TAB), DEL and C1 controls: both checks walk the text the same way. */
+static bool utf8_text_ok(const char *s, size_t len, bool no_controls)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
@@ -61,26 +63,23 @@ bool fuzz_utf8_valid(const char *s, size_t len)
         size_t n = sequence_length(u + i, len - i);
         if (n == 0)
             return false;
+        if (no_controls && n == 1 && ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7F))
+            return false;
+        if (no_controls && n == 2 && u[i] == 0xC2 && u[i + 1] <= 0x9F)
+            return false;   /* C1: U+0080..U+009F */
         i += n;
     }
     return true;
 }
 
+bool fuzz_utf8_valid(const char *s, size_t len)
+{
+    return utf8_text_ok(s, len, false);
+}
+
 bool fuzz_text_safe(const char *s, size_t len)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = sequence_length(u + i, len - i);
-        if (n == 0)
-            return false;
-        if (n == 1 && ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7F))
-            return false;
-        if (n == 2 && u[i] == 0xC2 && u[i + 1] <= 0x9F)
-            return false;   /* C1: U+0080..U+009F */
-        i += n;
-    }
-    return true;
+    return utf8_text_ok(s, len, true);
 }
 
 static bool has_prefix(const char *s, size_t len, const char *prefix)

@@ -40,6 +40,21 @@ Socket listen_ipv6_loopback(int *port)
 
 // net_send until it fails, giving the peer's RST time to arrive; returns the
 // failing result and net_last_error() (or NET_WOULD_BLOCK if it never fails).
+// Every listener net_listen(host, port 0) opens (up to 4), owned; empty,
+// with the failure recorded, if there is none.
+std::vector<Socket> listen_all(const char *host)
+{
+    net_socket listeners[4];
+    char err[256] = "";
+    int n = net_listen(host, "0", listeners, 4, err, sizeof err);
+    std::vector<Socket> owned;
+    if (n < 1)
+        ADD_FAILURE() << "net_listen(" << (host ? host : "any") << "): " << err;
+    for (int i = 0; i < n; i++)
+        owned.emplace_back(listeners[i]);
+    return owned;
+}
+
 natter_test::RecvOutcome send_until_error(net_socket s)
 {
     natter_test::RecvOutcome out;
@@ -296,14 +311,10 @@ TEST_F(NetTest, PeerNameOfIPv6LoopbackUsesBrackets)
 
 TEST_F(NetTest, ListenOnAllInterfacesTakesIPv4)
 {
-    net_socket listeners[4];
-    char err[256] = "";
-    int n = net_listen(nullptr, "0", listeners, 4, err, sizeof err);
-    ASSERT_GE(n, 1) << err;
-    std::vector<Socket> owned;
-    for (int i = 0; i < n; i++)
-        owned.emplace_back(listeners[i]);
-    int port = net_local_port(listeners[0]);
+    std::vector<Socket> listeners = listen_all(nullptr);
+    ASSERT_FALSE(listeners.empty());
+    int n = static_cast<int>(listeners.size());
+    int port = net_local_port(listeners[0].get());
     ASSERT_GT(port, 0);
 
     Socket client = natter_test::connect_to("127.0.0.1", port);
@@ -314,7 +325,7 @@ TEST_F(NetTest, ListenOnAllInterfacesTakesIPv4)
     uint64_t deadline = clock_monotonic_ms() + (uint64_t)natter_test::kDeadlineMs;
     while (!server.valid() && clock_monotonic_ms() < deadline) {
         for (int i = 0; i < n && !server.valid(); i++)
-            server = natter_test::accept_within(listeners[i], 50);
+            server = natter_test::accept_within(listeners[i].get(), 50);
     }
     ASSERT_TRUE(server.valid());
     char name[64];
@@ -329,15 +340,10 @@ TEST_F(NetTest, ListenOnAllInterfacesTakesIPv6Too)
     int probe_port = 0;
     if (!listen_ipv6_loopback(&probe_port).valid())
         GTEST_SKIP() << "no IPv6 loopback on this host";
-    net_socket listeners[4];
-    char err[256] = "";
-    int n = net_listen(nullptr, "0", listeners, 4, err, sizeof err);
-    ASSERT_GE(n, 1) << err;
-    std::vector<Socket> owned;
-    for (int i = 0; i < n; i++)
-        owned.emplace_back(listeners[i]);
+    std::vector<Socket> listeners = listen_all(nullptr);
+    ASSERT_FALSE(listeners.empty());
     // One dual-stack socket answers both families on one port.
-    int port = net_local_port(listeners[0]);
+    int port = net_local_port(listeners[0].get());
     Socket v6 = natter_test::connect_to("::1", port);
     EXPECT_TRUE(v6.valid());
     Socket v4 = natter_test::connect_to("127.0.0.1", port);
@@ -358,17 +364,13 @@ TEST_F(NetTest, StarAndEmptyHostMeanAllInterfaces)
 
 TEST_F(NetTest, NamedHostBindsEveryAddressOnOnePort)
 {
-    net_socket listeners[4];
-    char err[256] = "";
-    int n = net_listen("localhost", "0", listeners, 4, err, sizeof err);
-    ASSERT_GE(n, 1) << err;
-    std::vector<Socket> owned;
-    for (int i = 0; i < n; i++)
-        owned.emplace_back(listeners[i]);
-    int port = net_local_port(listeners[0]);
+    std::vector<Socket> listeners = listen_all("localhost");
+    ASSERT_FALSE(listeners.empty());
+    int n = static_cast<int>(listeners.size());
+    int port = net_local_port(listeners[0].get());
     EXPECT_GT(port, 0);
     for (int i = 1; i < n; i++)
-        EXPECT_EQ(port, net_local_port(listeners[i])) << "listener " << i;
+        EXPECT_EQ(port, net_local_port(listeners[i].get())) << "listener " << i;
     // Every address localhost names answers on that port.
     Socket client = natter_test::connect_to("localhost", port);
     EXPECT_TRUE(client.valid());

@@ -23,6 +23,23 @@ PollPtr make_poll()
     return PollPtr(net_poll_create());
 }
 
+// A cleared set watching only s for events; null (with the failure
+// recorded) if it cannot be made.
+PollPtr poll_on(net_socket s, int events)
+{
+    PollPtr p = make_poll();
+    if (!p) {
+        ADD_FAILURE() << "net_poll_create failed";
+        return p;
+    }
+    net_poll_clear(p.get());
+    if (net_poll_add(p.get(), s, events) != 0) {
+        ADD_FAILURE() << "net_poll_add failed";
+        p.reset();
+    }
+    return p;
+}
+
 struct SocketPair {
     Socket a, b;
 };
@@ -59,10 +76,8 @@ TEST_F(NetTest, PollReportsPendingDataAsReadable)
     auto pair = natter_test::loopback_pair();
     ASSERT_TRUE(pair.first.valid() && pair.second.valid());
     ASSERT_TRUE(natter_test::send_all(pair.first.get(), "ping"));
-    PollPtr p = make_poll();
+    PollPtr p = poll_on(pair.second.get(), NET_POLL_READ);
     ASSERT_NE(nullptr, p);
-    net_poll_clear(p.get());
-    ASSERT_EQ(0, net_poll_add(p.get(), pair.second.get(), NET_POLL_READ));
     EXPECT_EQ(1, net_poll_wait(p.get(), natter_test::kDeadlineMs));
     EXPECT_EQ(NET_POLL_READ, net_poll_ready(p.get(), pair.second.get()));
     // A socket that was not added is never ready.
@@ -73,10 +88,8 @@ TEST_F(NetTest, PollReportsAFreshConnectionAsWritableNotReadable)
 {
     auto pair = natter_test::loopback_pair();
     ASSERT_TRUE(pair.second.valid());
-    PollPtr p = make_poll();
+    PollPtr p = poll_on(pair.second.get(), NET_POLL_READ | NET_POLL_WRITE);
     ASSERT_NE(nullptr, p);
-    net_poll_clear(p.get());
-    ASSERT_EQ(0, net_poll_add(p.get(), pair.second.get(), NET_POLL_READ | NET_POLL_WRITE));
     EXPECT_EQ(1, net_poll_wait(p.get(), natter_test::kDeadlineMs));
     EXPECT_EQ(NET_POLL_WRITE, net_poll_ready(p.get(), pair.second.get()));
 }
@@ -87,10 +100,8 @@ TEST_F(NetTest, PollReportsReadAndWriteTogether)
     ASSERT_TRUE(pair.first.valid() && pair.second.valid());
     ASSERT_TRUE(natter_test::send_all(pair.first.get(), "x"));
     ASSERT_EQ(NET_POLL_READ, natter_test::wait_for(pair.second.get(), NET_POLL_READ));
-    PollPtr p = make_poll();
+    PollPtr p = poll_on(pair.second.get(), NET_POLL_READ | NET_POLL_WRITE);
     ASSERT_NE(nullptr, p);
-    net_poll_clear(p.get());
-    ASSERT_EQ(0, net_poll_add(p.get(), pair.second.get(), NET_POLL_READ | NET_POLL_WRITE));
     EXPECT_GE(net_poll_wait(p.get(), natter_test::kDeadlineMs), 1);
     EXPECT_EQ(NET_POLL_READ | NET_POLL_WRITE, net_poll_ready(p.get(), pair.second.get()));
 }
@@ -120,10 +131,8 @@ TEST_F(NetTest, PollTimesOutWhenNothingIsReady)
 {
     auto pair = natter_test::loopback_pair();
     ASSERT_TRUE(pair.second.valid());
-    PollPtr p = make_poll();
+    PollPtr p = poll_on(pair.second.get(), NET_POLL_READ);
     ASSERT_NE(nullptr, p);
-    net_poll_clear(p.get());
-    ASSERT_EQ(0, net_poll_add(p.get(), pair.second.get(), NET_POLL_READ));
     uint64_t start = clock_monotonic_ms();
     EXPECT_EQ(0, net_poll_wait(p.get(), 150));
     uint64_t elapsed = clock_monotonic_ms() - start;
@@ -137,10 +146,8 @@ TEST_F(NetTest, PollWithAZeroTimeoutDoesNotWait)
 {
     auto pair = natter_test::loopback_pair();
     ASSERT_TRUE(pair.second.valid());
-    PollPtr p = make_poll();
+    PollPtr p = poll_on(pair.second.get(), NET_POLL_READ);
     ASSERT_NE(nullptr, p);
-    net_poll_clear(p.get());
-    ASSERT_EQ(0, net_poll_add(p.get(), pair.second.get(), NET_POLL_READ));
     uint64_t start = clock_monotonic_ms();
     EXPECT_EQ(0, net_poll_wait(p.get(), 0));
     EXPECT_LT(clock_monotonic_ms() - start, 1000u);
@@ -162,10 +169,8 @@ TEST_F(NetTest, PollForgetsReadinessOnClear)
 {
     auto pair = natter_test::loopback_pair();
     ASSERT_TRUE(pair.second.valid());
-    PollPtr p = make_poll();
+    PollPtr p = poll_on(pair.second.get(), NET_POLL_WRITE);
     ASSERT_NE(nullptr, p);
-    net_poll_clear(p.get());
-    ASSERT_EQ(0, net_poll_add(p.get(), pair.second.get(), NET_POLL_WRITE));
     // Added but not yet waited for: not ready.
     EXPECT_EQ(0, net_poll_ready(p.get(), pair.second.get()));
     ASSERT_EQ(1, net_poll_wait(p.get(), natter_test::kDeadlineMs));

@@ -1,6 +1,6 @@
-// process_output.h - what a child process printed, shared by
-// process_posix.cpp and process_win32.cpp: reader threads append, tests wait
-// on a condition variable for a needle or for end of output.
+// process_output.h - what a child process printed, for ChildProcess
+// (process.cpp and the OS files): reader threads append, tests wait on a
+// condition variable for a needle or for end of output.
 #pragma once
 
 #include <chrono>
@@ -27,11 +27,14 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         return without_cr(text_[s]);
     }
+    // Wait until stream s contains needle; false on timeout, or as soon as
+    // the stream has ended without it (it can no longer appear).
     bool wait_for(Stream s, const std::string &needle, int timeout_ms) {
         std::unique_lock<std::mutex> lock(mutex_);
-        return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-            return without_cr(text_[s]).find(needle) != std::string::npos;
-        });
+        auto found = [&] { return without_cr(text_[s]).find(needle) != std::string::npos; };
+        changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [&] { return eof_[s] || found(); });
+        return found();
     }
     // Both streams closed by the child (it exited, or closed them).
     bool wait_ended(int timeout_ms) {

@@ -1,11 +1,15 @@
 // process_posix.cpp - ChildProcess on POSIX: pipes, fork and execv; one
-// thread per output pipe collects what the child prints.
+// thread per output pipe collects what the child prints. Also the POSIX-only
+// controls: a descriptor limit set by the shell, SIGTERM, CPU time from /proc.
 #include "support/process.h"
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <fcntl.h>
@@ -23,7 +27,7 @@ struct ChildProcess::Impl {
     int status = 0;
     bool exited = false;
     std::atomic<bool> stop_reading{false};
-    ProcessOutput output;
+    ProcessOutput *output = nullptr;  // ChildProcess::output_
     std::thread readers[2];
 
     // Poll with a short timeout rather than block in read(): a grandchild
@@ -39,10 +43,10 @@ struct ChildProcess::Impl {
             ssize_t n = ::read(fd, buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
-            output.append(which, buf, static_cast<size_t>(n));
+            output->append(which, buf, static_cast<size_t>(n));
         }
         ::close(fd);
-        output.ended(which);
+        output->ended(which);
     }
 
     // Reap the child if it has exited (without blocking).
@@ -66,7 +70,9 @@ void set_cloexec(int fd) {
 }
 }  // namespace
 
-ChildProcess::ChildProcess() : impl_(new Impl) {}
+ChildProcess::ChildProcess() : output_(new ProcessOutput), impl_(new Impl) {
+    impl_->output = output_.get();
+}
 
 ChildProcess::~ChildProcess() {
     kill();
@@ -90,16 +96,24 @@ bool ChildProcess::start(const std::string &program, const std::vector<std::stri
     argv.push_back(const_cast<char *>(program.c_str()));
     for (const std::string &a : args) argv.push_back(const_cast<char *>(a.c_str()));
     argv.push_back(nullptr);
+    // The highest descriptor the test process may have open, for closing
+    // them in the child (sockets of earlier tests are not close-on-exec, and
+    // would count against a lowered descriptor limit).
+    long max_fd = sysconf(_SC_OPEN_MAX);
+    if (max_fd < 0 || max_fd > 65536) max_fd = 65536;
 
     pid_t pid = fork();
     if (pid < 0) {
         *err = std::string("fork: ") + std::strerror(errno);
+        for (int fd : {in[0], in[1], out[0], out[1], errp[0], errp[1]}) ::close(fd);
         return false;
     }
     if (pid == 0) {
+        // Only async-signal-safe calls between fork and exec.
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(errp[1], 2);
+        for (long fd = 3; fd < max_fd; fd++) ::close(static_cast<int>(fd));
         execv(program.c_str(), argv.data());
         _exit(127);
     }
@@ -113,6 +127,19 @@ bool ChildProcess::start(const std::string &program, const std::vector<std::stri
     impl_->readers[0] = std::thread(&Impl::read_pipe, impl_.get(), out[0], ProcessOutput::kStdout);
     impl_->readers[1] = std::thread(&Impl::read_pipe, impl_.get(), errp[0], ProcessOutput::kStderr);
     return true;
+}
+
+bool ChildProcess::start_with_fd_limit(const std::string &program,
+                                       const std::vector<std::string> &args, int nofile,
+                                       std::string *err) {
+    // The limit is set by a shell's ulimit rather than setrlimit() between
+    // fork and exec: valgrind fakes setrlimit(RLIMIT_NOFILE) for the process
+    // it runs, so under memcheck the child would never see the limit.
+    std::vector<std::string> sh_args = {"-c", "ulimit -n " + std::to_string(nofile) +
+                                                  " && exec \"$0\" \"$@\"",
+                                        program};
+    sh_args.insert(sh_args.end(), args.begin(), args.end());
+    return start("/bin/sh", sh_args, err);
 }
 
 bool ChildProcess::write_stdin(const std::string &data) {
@@ -132,17 +159,6 @@ void ChildProcess::close_stdin() {
     impl_->in_fd = -1;
 }
 
-bool ChildProcess::wait_stdout(const std::string &needle, int timeout_ms) {
-    return impl_->output.wait_for(ProcessOutput::kStdout, needle, timeout_ms);
-}
-
-bool ChildProcess::wait_stderr(const std::string &needle, int timeout_ms) {
-    return impl_->output.wait_for(ProcessOutput::kStderr, needle, timeout_ms);
-}
-
-std::string ChildProcess::stdout_text() const { return impl_->output.text(ProcessOutput::kStdout); }
-std::string ChildProcess::stderr_text() const { return impl_->output.text(ProcessOutput::kStderr); }
-
 bool ChildProcess::wait_exit(int timeout_ms, int *code) {
     if (impl_->pid < 0) return false;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -150,7 +166,7 @@ bool ChildProcess::wait_exit(int timeout_ms, int *code) {
     // A child that left a daemon holding the pipes is seen through waitpid;
     // its daemon's output is then not waited for.
     while (std::chrono::steady_clock::now() < deadline) {
-        if (impl_->output.wait_ended(20)) break;
+        if (output_->wait_ended(20)) break;
         if (impl_->reap()) break;
     }
     while (!impl_->reap() && std::chrono::steady_clock::now() < deadline)
@@ -160,7 +176,7 @@ bool ChildProcess::wait_exit(int timeout_ms, int *code) {
         return false;
     }
     // The pipes normally end with the child; bounded for the daemon case.
-    if (impl_->output.wait_ended(1000)) impl_->join_readers();
+    if (output_->wait_ended(1000)) impl_->join_readers();
     if (!WIFEXITED(impl_->status)) return false;
     *code = WEXITSTATUS(impl_->status);
     return true;
@@ -171,6 +187,33 @@ void ChildProcess::kill() {
     ::kill(impl_->pid, SIGKILL);
     waitpid(impl_->pid, &impl_->status, 0);
     impl_->exited = true;
+}
+
+bool ChildProcess::posix_controls(std::string *) { return true; }
+
+bool ChildProcess::terminate(int timeout_ms, int *code) {
+    if (impl_->pid < 0) return false;
+    if (!impl_->reap()) ::kill(impl_->pid, SIGTERM);
+    return wait_exit(timeout_ms, code);
+}
+
+// Linux: fields 14 and 15 of /proc/PID/stat (utime, stime) in clock ticks.
+// Elsewhere there is no /proc and the answer is "unknown".
+double ChildProcess::cpu_seconds() const {
+    if (impl_->pid < 0 || impl_->exited) return -1.0;
+    std::ifstream stat("/proc/" + std::to_string(impl_->pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    size_t paren = text.rfind(')');
+    if (paren == std::string::npos) return -1.0;
+    std::istringstream fields(text.substr(paren + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && (fields >> field); i++) {
+        if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+        if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+    }
+    long ticks = sysconf(_SC_CLK_TCK);
+    return ticks > 0 ? static_cast<double>(utime + stime) / static_cast<double>(ticks) : -1.0;
 }
 
 std::string natter_program(const std::string &name) {

@@ -1,6 +1,7 @@
 // process_win32.cpp - ChildProcess on Windows (and under wine): anonymous
 // pipes and CreateProcess; one thread per output pipe collects what the
-// child prints, since pipes cannot be waited on with select().
+// child prints, since pipes cannot be waited on with select(). The POSIX-only
+// controls (descriptor limit, SIGTERM, CPU time) report "unsupported".
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 
@@ -15,16 +16,16 @@ struct ChildProcess::Impl {
     HANDLE in = nullptr;
     DWORD exit_code = 0;
     bool exited = false;
-    ProcessOutput output;
+    ProcessOutput *output = nullptr;  // ChildProcess::output_
     std::thread readers[2];
 
     void read_pipe(HANDLE h, ProcessOutput::Stream which) {
         char buf[4096];
         DWORD n = 0;
         while (ReadFile(h, buf, sizeof buf, &n, nullptr) && n > 0)
-            output.append(which, buf, n);
+            output->append(which, buf, n);
         CloseHandle(h);
-        output.ended(which);
+        output->ended(which);
     }
 
     bool wait_process(DWORD timeout_ms) {
@@ -71,7 +72,9 @@ bool make_pipe(HANDLE *read_end, HANDLE *write_end, bool parent_reads) {
 }
 }  // namespace
 
-ChildProcess::ChildProcess() : impl_(new Impl) {}
+ChildProcess::ChildProcess() : output_(new ProcessOutput), impl_(new Impl) {
+    impl_->output = output_.get();
+}
 
 ChildProcess::~ChildProcess() {
     kill();
@@ -139,17 +142,6 @@ void ChildProcess::close_stdin() {
     impl_->in = nullptr;
 }
 
-bool ChildProcess::wait_stdout(const std::string &needle, int timeout_ms) {
-    return impl_->output.wait_for(ProcessOutput::kStdout, needle, timeout_ms);
-}
-
-bool ChildProcess::wait_stderr(const std::string &needle, int timeout_ms) {
-    return impl_->output.wait_for(ProcessOutput::kStderr, needle, timeout_ms);
-}
-
-std::string ChildProcess::stdout_text() const { return impl_->output.text(ProcessOutput::kStdout); }
-std::string ChildProcess::stderr_text() const { return impl_->output.text(ProcessOutput::kStderr); }
-
 bool ChildProcess::wait_exit(int timeout_ms, int *code) {
     if (!impl_->process) return false;
     if (!impl_->wait_process(static_cast<DWORD>(timeout_ms))) {
@@ -157,8 +149,8 @@ bool ChildProcess::wait_exit(int timeout_ms, int *code) {
         return false;
     }
     // The pipes close with the process; bounded in case a grandchild holds them.
-    impl_->output.wait_ended(5000);
-    if (!impl_->output.wait_ended(0)) return false;
+    output_->wait_ended(5000);
+    if (!output_->wait_ended(0)) return false;
     impl_->join_readers();
     *code = static_cast<int>(impl_->exit_code);
     return true;
@@ -169,6 +161,22 @@ void ChildProcess::kill() {
     TerminateProcess(impl_->process, 1);
     impl_->wait_process(INFINITE);
 }
+
+// Lowering a descriptor limit and sending SIGTERM have no Windows
+// equivalent worth emulating, so the tests that need them skip.
+bool ChildProcess::posix_controls(std::string *why) {
+    if (why) *why = "needs POSIX (RLIMIT_NOFILE, SIGTERM); not available on Windows";
+    return false;
+}
+
+bool ChildProcess::start_with_fd_limit(const std::string &, const std::vector<std::string> &, int,
+                                       std::string *err) {
+    if (err) *err = "descriptor limits are POSIX-only";
+    return false;
+}
+
+bool ChildProcess::terminate(int, int *) { return false; }
+double ChildProcess::cpu_seconds() const { return -1.0; }
 
 std::string natter_program(const std::string &name) {
     std::string dir = NATTER_BIN_DIR;

@@ -8,24 +8,7 @@ extern "C" {
 #include "platform/poll.h"
 }
 
-namespace {
-// Milliseconds left until deadline (never negative).
-long remaining_ms(uint64_t deadline) {
-    uint64_t now = clock_monotonic_ms();
-    return now >= deadline ? 0 : static_cast<long>(deadline - now);
-}
-
-bool wait_for(net_socket s, int events, long timeout_ms) {
-    net_poll *p = net_poll_create();
-    if (!p) return false;
-    net_poll_clear(p);
-    net_poll_add(p, s, events);
-    int n = net_poll_wait(p, timeout_ms);
-    bool ready = n > 0 && (net_poll_ready(p, s) & events) != 0;
-    net_poll_destroy(p);
-    return ready;
-}
-}  // namespace
+#include "support/test_socket.h"
 
 TestClient::TestClient() { net_init(); }
 
@@ -65,7 +48,7 @@ bool TestClient::send_raw(const std::string &data, int timeout_ms) {
             off += static_cast<size_t>(n);
         } else if (n == NET_WOULD_BLOCK) {
             long left = remaining_ms(deadline);
-            if (left == 0 || !wait_for(sock_, NET_POLL_WRITE, left)) return false;
+            if (left == 0 || !wait_socket(sock_, NET_POLL_WRITE, left)) return false;
         } else {
             return false;
         }
@@ -74,7 +57,7 @@ bool TestClient::send_raw(const std::string &data, int timeout_ms) {
 }
 
 bool TestClient::wait_readable(long timeout_ms) {
-    return wait_for(sock_, NET_POLL_READ, timeout_ms);
+    return wait_socket(sock_, NET_POLL_READ, timeout_ms);
 }
 
 std::optional<std::string> TestClient::read_line(int timeout_ms) {
@@ -128,15 +111,9 @@ bool TestClient::quiet_for(int timeout_ms) {
     return !read_line(timeout_ms).has_value() && !eof_;
 }
 
-void TestClient::close() {
-    if (sock_ != NET_INVALID_SOCKET) net_close(sock_);
-    sock_ = NET_INVALID_SOCKET;
-}
+void TestClient::close() { close_socket(&sock_); }
 
-void TestClient::reset() {
-    if (sock_ != NET_INVALID_SOCKET) net_close_reset(sock_);
-    sock_ = NET_INVALID_SOCKET;
-}
+void TestClient::reset() { reset_socket(&sock_); }
 
 std::string strip_timestamp(const std::string &line) {
     // "[HH:MM:SS] " is 11 bytes.

@@ -1,0 +1,43 @@
+// child_server.cpp - ChildServer: natter-server's command line, and its port
+// read from the "listening on" log line, so tests wait for that line instead
+// of sleeping. Process handling is ChildProcess's.
+#include "e2e/child_server.h"
+
+#include <cstdlib>
+
+bool ChildServer::start(const std::vector<std::string> &args, int nofile, std::string *err,
+                        int timeout_ms) {
+    std::vector<std::string> argv = {"--bind", "127.0.0.1", "--port", "0"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string program = natter_program("natter-server");
+    bool started = nofile > 0 ? process_.start_with_fd_limit(program, argv, nofile, err)
+                              : process_.start(program, argv, err);
+    if (!started) return false;
+
+    const std::string marker = "listening on 127.0.0.1:";
+    if (!wait_output(marker, timeout_ms)) {
+        *err = "natter-server did not start; it printed: " + output() + errors();
+        return false;
+    }
+    std::string out = output();
+    port_ = std::atoi(out.c_str() + out.find(marker) + marker.size());
+    if (port_ <= 0) {
+        *err = "cannot read the port from: " + out;
+        return false;
+    }
+    return true;
+}
+
+size_t ChildServer::count_output(const std::string &needle) const {
+    std::string out = output();
+    size_t count = 0;
+    for (size_t at = out.find(needle); at != std::string::npos;
+         at = out.find(needle, at + needle.size()))
+        count++;
+    return count;
+}
+
+int ChildServer::terminate(int timeout_ms) {
+    int code = -1;
+    return process_.terminate(timeout_ms, &code) ? code : -1;
+}
