@@ -46,6 +46,15 @@ typedef enum conn_state {
     CONN_DEAD       /* socket closed; freed at the end of the iteration */
 } conn_state;
 
+/* How a departing connection is closed. */
+typedef enum leave_mode {
+    LEAVE_FLUSH,    /* send what is queued, then close (peer hung up) */
+    LEAVE_CLOSE,    /* close now (the connection is already broken) */
+    LEAVE_RESET     /* reset now: a too-slow client may have megabytes in the
+                     * kernel's send buffer, and a reset frees them at once
+                     * instead of trickling them to a reader that is not there */
+} leave_mode;
+
 typedef struct connection {
     net_socket sock;
     conn_state state;
@@ -58,8 +67,8 @@ typedef struct connection {
     uint64_t deadline_ms;   /* CLOSING/DRAINING: force-close at this time */
     bool peer_eof;          /* the peer sent FIN; finish its pending lines, then leave */
     bool dirty;             /* got output this iteration: try to send it */
-    const char *leave_reason;   /* set: leave the room and close (see graceful) */
-    bool leave_graceful;        /* flush output before closing */
+    const char *leave_reason;   /* set: leave the room and close, see leave_how */
+    leave_mode leave_how;
 } connection;
 
 struct server {
@@ -92,13 +101,37 @@ static void server_log(server *s, int kind, const char *fmt, ...) {
     s->cfg.log(s->cfg.log_ctx, kind, line);
 }
 
+/* ---- departures, recorded ---------------------------------------------- */
+
+/* Record that c must leave; handle_departures() carries it out between
+ * phases, so nothing here re-enters the room. The first reason stands. */
+static void mark_departure(server *s, connection *c, const char *reason, leave_mode how) {
+    if (c->leave_reason) return;
+    c->leave_reason = reason;
+    c->leave_how = how;
+    s->kills_pending = true;
+}
+
+static void begin_close(connection *c, uint64_t now) {
+    c->state = CONN_CLOSING;
+    c->deadline_ms = now + CLOSE_LINGER_MS;
+}
+
+/* Tell the room c is gone (if it still has a member there). */
+static void leave_room(server *s, connection *c, const char *reason) {
+    room_member *m = c->member;
+    if (!m) return;
+    c->member = NULL;
+    room_client_left(s->room, m, reason);
+}
+
 /* ---- room callbacks ---------------------------------------------------- */
+
+static void flush_connection(server *s, connection *c);
 
 /* The room queues a line for one connection. Past max_queue the client is
  * not keeping up: it is dropped (as "too slow") rather than letting the
  * server's memory or the other clients pay for it. */
-static void flush_connection(server *s, connection *c);
-
 static void room_send_cb(void *ctx, void *conn, const char *data, size_t len) {
     server *s = ctx;
     connection *c = conn;
@@ -113,9 +146,7 @@ static void room_send_cb(void *ctx, void *conn, const char *data, size_t len) {
     bool over = byte_queue_length(&c->out) > 0 &&
                 byte_queue_length(&c->out) + len > s->cfg.max_queue;
     if (over || byte_queue_append(&c->out, data, len) != 0) {
-        c->leave_reason = "too slow";
-        c->leave_graceful = false;
-        s->kills_pending = true;
+        mark_departure(s, c, "too slow", LEAVE_RESET);
         return;
     }
     c->dirty = true;
@@ -126,10 +157,7 @@ static void room_close_cb(void *ctx, void *conn) {
     (void)ctx;
     connection *c = conn;
     c->member = NULL;
-    if (c->state == CONN_OPEN) {
-        c->state = CONN_CLOSING;
-        c->deadline_ms = clock_monotonic_ms() + CLOSE_LINGER_MS;
-    }
+    if (c->state == CONN_OPEN) begin_close(c, clock_monotonic_ms());
 }
 
 static void room_now_cb(void *ctx, char *out) {
@@ -297,10 +325,7 @@ static void add_connection(server *s, net_socket sock, uint64_t now) {
     net_peer_name(sock, c->peer, sizeof c->peer);
     s->conns[s->conn_count++] = c;
     c->member = room_client_connected(s->room, c, c->peer);
-    if (!c->member) {
-        c->leave_reason = "out of memory";
-        s->kills_pending = true;
-    }
+    if (!c->member) mark_departure(s, c, "out of memory", LEAVE_CLOSE);
 }
 
 static void accept_connections(server *s, net_socket listener, uint64_t now) {
@@ -350,12 +375,9 @@ static void process_lines(server *s, connection *c, uint64_t now) {
         room_client_line(s->room, c->member, line, len);
     }
     c->resume_ms = 0;
-    if (c->peer_eof && c->state == CONN_OPEN && !c->leave_reason) {
-        /* Everything the peer finished sending has been handled. */
-        c->leave_reason = "connection closed";
-        c->leave_graceful = true;
-        s->kills_pending = true;
-    }
+    /* Everything the peer finished sending has been handled. */
+    if (c->peer_eof && c->state == CONN_OPEN)
+        mark_departure(s, c, "connection closed", LEAVE_FLUSH);
 }
 
 static void read_connection(server *s, connection *c, uint64_t now) {
@@ -369,10 +391,8 @@ static void read_connection(server *s, connection *c, uint64_t now) {
     } else if (n == 0) {
         c->peer_eof = true;
         process_lines(s, c, now);
-    } else if (n == NET_ERROR && !c->leave_reason) {
-        c->leave_reason = "connection closed";
-        c->leave_graceful = false;
-        s->kills_pending = true;
+    } else if (n == NET_ERROR) {
+        mark_departure(s, c, "connection closed", LEAVE_CLOSE);
     }
 }
 
@@ -395,19 +415,12 @@ static void flush_connection(server *s, connection *c) {
     long n = net_send(c->sock, byte_queue_data(&c->out), len);
     if (n > 0) {
         byte_queue_consume(&c->out, (size_t)n);
-    } else if (n == NET_ERROR && !c->leave_reason) {
-        c->leave_reason = "connection closed";
-        c->leave_graceful = false;
-        s->kills_pending = true;
+    } else if (n == NET_ERROR) {
+        mark_departure(s, c, "connection closed", LEAVE_CLOSE);
     }
 }
 
-/* ---- departures -------------------------------------------------------- */
-
-static void begin_close(connection *c, uint64_t now) {
-    c->state = CONN_CLOSING;
-    c->deadline_ms = now + CLOSE_LINGER_MS;
-}
+/* ---- departures, carried out -------------------------------------------- */
 
 /* Carry out recorded departures. Telling the room may overflow another
  * client's queue and record another departure, so repeat until none. */
@@ -418,20 +431,12 @@ static void handle_departures(server *s, uint64_t now) {
             connection *c = s->conns[i];
             if (!c->leave_reason || c->state == CONN_DEAD) continue;
             const char *reason = c->leave_reason;
-            bool graceful = c->leave_graceful;
             c->leave_reason = NULL;
-            if (c->member) {
-                room_member *m = c->member;
-                c->member = NULL;
-                room_client_left(s->room, m, reason);
-            }
-            if (graceful && c->state == CONN_OPEN) {
-                begin_close(c, now);
-            } else if (!graceful) {
-                /* A client dropped for being too slow may have megabytes in
-                 * the kernel's send buffer; a reset frees them at once
-                 * instead of trickling them to a reader that is not there. */
-                if (strcmp(reason, "too slow") == 0)
+            leave_room(s, c, reason);
+            if (c->leave_how == LEAVE_FLUSH) {
+                if (c->state == CONN_OPEN) begin_close(c, now);
+            } else {
+                if (c->leave_how == LEAVE_RESET)
                     net_close_reset(c->sock);
                 else
                     net_close(c->sock);
@@ -569,13 +574,8 @@ static void shut_down(server *s) {
     room_shutdown(s->room);
     for (size_t i = 0; i < s->conn_count; i++) {
         connection *c = s->conns[i];
-        if (c->member) {
-            room_member *m = c->member;
-            c->member = NULL;
-            room_client_left(s->room, m, "server shutting down");
-        }
+        leave_room(s, c, "server shutting down");
         if (c->state == CONN_OPEN) begin_close(c, now);
-        c->leave_reason = NULL;
         c->dirty = true;
         if (c->deadline_ms > give_up) c->deadline_ms = give_up;
     }

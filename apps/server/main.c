@@ -6,6 +6,7 @@
  * stderr and exit status 1. */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,14 @@ typedef struct server_options {
     bool quiet;
 } server_options;
 
-static int fail(const char *fmt, const char *a, const char *b) {
+/* The one place errors are printed: "natter-server: WHAT". Returns 1. */
+static int fail(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "natter-server: ");
-    fprintf(stderr, fmt, a, b);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
+    va_end(ap);
     return 1;
 }
 
@@ -110,12 +115,12 @@ static int parse_options(int argc, char **argv, server_options *opt) {
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             if (!strcmp(arg, with_value[k])) known = true;
         if (!known) {
-            fail("unknown option '%s'%s", argv[i], " (try --help)");
+            fail("unknown option '%s' (try --help)", argv[i]);
             return 1;
         }
         if (!value) {
             if (i + 1 >= argc) {
-                fail("option '%s' needs a value%s", arg, " (try --help)");
+                fail("option '%s' needs a value (try --help)", arg);
                 return 1;
             }
             value = argv[++i];
@@ -123,44 +128,44 @@ static int parse_options(int argc, char **argv, server_options *opt) {
         unsigned long long n = 0;
         if (!strcmp(arg, "-b") || !strcmp(arg, "--bind")) {
             if (!*value) {
-                fail("%s needs an address%s", arg, "");
+                fail("%s needs an address", arg);
                 return 1;
             }
             opt->cfg.bind_host = value;
         } else if (!strcmp(arg, "-p") || !strcmp(arg, "--port")) {
             if (!parse_number(value, 0, 65535, false, &n)) {
-                fail("invalid port '%s'%s (use 0-65535)", value, "");
+                fail("invalid port '%s' (use 0-65535)", value);
                 return 1;
             }
             snprintf(port_text, sizeof port_text, "%u", (unsigned)n);
             opt->cfg.port = port_text;
         } else if (!strcmp(arg, "--max-clients")) {
             if (!parse_number(value, 1, 1000000, false, &n)) {
-                fail("invalid --max-clients '%s'%s (use 1 or more)", value, "");
+                fail("invalid --max-clients '%s' (use 1 or more)", value);
                 return 1;
             }
             opt->cfg.max_clients = (int)n;
         } else if (!strcmp(arg, "--max-line")) {
             if (!parse_number(value, 16, 1024 * 1024, true, &n)) {
-                fail("invalid --max-line '%s'%s (use 16 to 1M bytes)", value, "");
+                fail("invalid --max-line '%s' (use 16 to 1M bytes)", value);
                 return 1;
             }
             opt->cfg.max_line = (size_t)n;
         } else if (!strcmp(arg, "--max-queue")) {
             if (!parse_number(value, 4096, 1024ull * 1024 * 1024, true, &n)) {
-                fail("invalid --max-queue '%s'%s (use 4K to 1024M bytes)", value, "");
+                fail("invalid --max-queue '%s' (use 4K to 1024M bytes)", value);
                 return 1;
             }
             opt->cfg.max_queue = (size_t)n;
         } else if (!strcmp(arg, "--rate")) {
             if (!parse_number(value, 0, 1000000, false, &n)) {
-                fail("invalid --rate '%s'%s (use 0 or more lines per second)", value, "");
+                fail("invalid --rate '%s' (use 0 or more lines per second)", value);
                 return 1;
             }
             opt->cfg.rate = (unsigned)n;
         } else if (!strcmp(arg, "--burst")) {
             if (!parse_number(value, 1, 1000000, false, &n)) {
-                fail("invalid --burst '%s'%s (use 1 or more)", value, "");
+                fail("invalid --burst '%s' (use 1 or more)", value);
                 return 1;
             }
             opt->cfg.burst = (unsigned)n;
@@ -169,7 +174,7 @@ static int parse_options(int argc, char **argv, server_options *opt) {
     /* A limit on line length beyond what fits in the output queue would
      * drop every sender of a long line as "too slow". */
     if (opt->cfg.max_queue < opt->cfg.max_line * 4) {
-        fail("--max-queue must be at least 4 x --max-line%s%s", "", "");
+        fail("--max-queue must be at least 4 x --max-line");
         return 1;
     }
     return 0;
@@ -195,7 +200,7 @@ int main(int argc, char **argv) {
 
     char err[512];
     server *srv = server_create(&opt.cfg, err, sizeof err);
-    if (!srv) return fail("%s%s", err, "");
+    if (!srv) return fail("%s", err);
 
     printf("natter-server %s\n", NATTER_VERSION);
     for (int i = 0; i < server_listener_count(srv); i++) {
