@@ -46,7 +46,8 @@ static bool is_name_char(uint32_t cp)
     return !utf8_is_control(cp) && !is_unicode_space(cp) && !is_invisible(cp);
 }
 
-name_status name_check(const char *s, size_t len)
+/* The character rules shared by user and room names, with their limits. */
+static name_status check_chars(const char *s, size_t len, size_t max_chars, size_t max_bytes)
 {
     size_t i = 0;
     size_t chars = 0;
@@ -64,9 +65,21 @@ name_status name_check(const char *s, size_t len)
             return NAME_BAD_CHAR;
         chars++;
     }
-    if (chars > NAME_MAX_CHARS || len > NAME_MAX_BYTES)
+    if (chars > max_chars || len > max_bytes)
         return NAME_TOO_LONG;
     return NAME_OK;
+}
+
+name_status name_check(const char *s, size_t len)
+{
+    return check_chars(s, len, NAME_MAX_CHARS, NAME_MAX_BYTES);
+}
+
+name_status room_name_check(const char *s, size_t len)
+{
+    if (len == 0 || s[0] != '#')
+        return NAME_NO_HASH;
+    return check_chars(s + 1, len - 1, ROOM_NAME_MAX_CHARS, ROOM_NAME_MAX_BYTES - 1);
 }
 
 /* Write "(not ...)" naming the first character of s that a name may not
@@ -131,8 +144,56 @@ const char *name_status_message(name_status st, const char *s, size_t len,
     case NAME_BAD_UTF8:
         snprintf(out, out_len, "Name is not valid UTF-8.");
         break;
+    case NAME_NO_HASH:
     default:
         snprintf(out, out_len, "Invalid name.");
+        break;
+    }
+    return out;
+}
+
+const char *room_name_status_message(name_status st, const char *s, size_t len, char *out,
+                                     size_t out_len)
+{
+    char detail[48];
+
+    if (out == NULL || out_len == 0)
+        return "";
+    if (len > 0 && s[0] == '#') {
+        s++;
+        len--;
+    }
+    switch (st) {
+    case NAME_OK:
+        snprintf(out, out_len, "Room name is valid.");
+        break;
+    case NAME_NO_HASH:
+        snprintf(out, out_len, "Room names start with '#'.");
+        break;
+    case NAME_EMPTY:
+        snprintf(out, out_len, "Room name cannot be empty.");
+        break;
+    case NAME_TOO_LONG:
+        if (utf8_count(s, len) > ROOM_NAME_MAX_CHARS)
+            snprintf(out, out_len, "Room name too long (max %d characters after '#').",
+                     ROOM_NAME_MAX_CHARS);
+        else
+            snprintf(out, out_len, "Room name too long (max %d bytes of UTF-8).",
+                     ROOM_NAME_MAX_BYTES);
+        break;
+    case NAME_BAD_CHAR:
+        describe_bad_char(s, len, detail, sizeof detail);
+        snprintf(out, out_len,
+                 "Room names may only contain letters, digits, '_', '-' and '.' %s.", detail);
+        break;
+    case NAME_BAD_START:
+        snprintf(out, out_len, "Room names may not start with '#.'.");
+        break;
+    case NAME_BAD_UTF8:
+        snprintf(out, out_len, "Room name is not valid UTF-8.");
+        break;
+    default:
+        snprintf(out, out_len, "Invalid room name.");
         break;
     }
     return out;

@@ -1,14 +1,15 @@
 /* server.c - natter's select() loop: listening sockets, connections with
- * their input framers and output queues, flood control, and the room.
+ * their input framers and output queues, flood control, and the chat (the
+ * model in chat.c, spoken to through the natter front-end in natter_fe.c).
  *
  * One thread, nothing ever blocks. Each iteration builds the readiness sets
  * from the connection list, waits in select(), then accepts, reads and frames
- * lines (handing them to the room), and finally writes. Output the room
+ * lines (handing them to the front-end), and finally writes. Output the chat
  * produces during an iteration only lands in each connection's queue; it is
  * sent afterwards with one send() per connection, so many messages to one
  * client cost one system call. Departures caused while the room is talking
  * (a queue overflowing, a send failing) are recorded on the connection and
- * carried out between phases, so the room is never re-entered. */
+ * carried out between phases, so the chat is never re-entered. */
 #include "core/server.h"
 
 #include <stdarg.h>
@@ -20,7 +21,8 @@
 #include "core/buffer.h"
 #include "core/linebuf.h"
 #include "core/ratelimit.h"
-#include "core/room.h"
+#include "core/chat.h"
+#include "core/natter_fe.h"
 #include "platform/clock.h"
 #include "platform/poll.h"
 
@@ -61,7 +63,7 @@ typedef struct connection {
     char peer[64];
     line_framer in;
     byte_queue out;
-    room_member *member;    /* NULL once the room has forgotten it */
+    natter_session *session; /* NULL once the front-end has forgotten it */
     rate_limiter flood;
     uint64_t resume_ms;     /* flood control: do not read before this; 0 = not paused */
     uint64_t deadline_ms;   /* CLOSING/DRAINING: force-close at this time */
@@ -78,7 +80,8 @@ struct server {
     net_socket wake[2];     /* [1] is written to wake the loop, [0] is read */
     volatile sig_atomic_t stop_requested;
     net_poll *poll;
-    room *room;
+    chat *chat;
+    natter_fe *natter;
     connection **conns;
     size_t conn_count;
     size_t conn_cap;
@@ -117,22 +120,22 @@ static void begin_close(connection *c, uint64_t now) {
     c->deadline_ms = now + CLOSE_LINGER_MS;
 }
 
-/* Tell the room c is gone (if it still has a member there). */
-static void leave_room(server *s, connection *c, const char *reason) {
-    room_member *m = c->member;
-    if (!m) return;
-    c->member = NULL;
-    room_client_left(s->room, m, reason);
+/* Tell the front-end c is gone (if it still has a session there). */
+static void leave_chat(server *s, connection *c, const char *reason) {
+    natter_session *session = c->session;
+    if (!session) return;
+    c->session = NULL;
+    natter_fe_left(s->natter, session, reason);
 }
 
-/* ---- room callbacks ---------------------------------------------------- */
+/* ---- front-end and model callbacks -------------------------------------- */
 
 static void flush_connection(server *s, connection *c);
 
-/* The room queues a line for one connection. Past max_queue the client is
+/* The front-end queues lines for one connection. Past max_queue the client is
  * not keeping up: it is dropped (as "too slow") rather than letting the
  * server's memory or the other clients pay for it. */
-static void room_send_cb(void *ctx, void *conn, const char *data, size_t len) {
+static void fe_send_cb(void *ctx, void *conn, const char *data, size_t len) {
     server *s = ctx;
     connection *c = conn;
     if (c->state != CONN_OPEN && c->state != CONN_CLOSING) return;
@@ -152,20 +155,25 @@ static void room_send_cb(void *ctx, void *conn, const char *data, size_t len) {
     c->dirty = true;
 }
 
-/* /quit: the room said goodbye and forgot the member; flush, then close. */
-static void room_close_cb(void *ctx, void *conn) {
+/* /quit: the front-end said goodbye and forgot the session; flush, then close. */
+static void fe_close_cb(void *ctx, void *conn) {
     (void)ctx;
     connection *c = conn;
-    c->member = NULL;
+    c->session = NULL;
     if (c->state == CONN_OPEN) begin_close(c, clock_monotonic_ms());
 }
 
-static void room_now_cb(void *ctx, char *out) {
+static void fe_local_time_cb(void *ctx, int64_t t, char date[11], char hms[9]) {
     (void)ctx;
-    clock_local_hms(out, 9);
+    clock_local_date_hms(t, date, hms);
 }
 
-static void room_log_cb(void *ctx, int kind, const char *text) {
+static int64_t chat_now_cb(void *ctx) {
+    (void)ctx;
+    return clock_wall_seconds();
+}
+
+static void log_cb(void *ctx, int kind, const char *text) {
     server *s = ctx;
     if (s->cfg.log) s->cfg.log(s->cfg.log_ctx, kind, text);
 }
@@ -182,6 +190,11 @@ void server_config_defaults(server_config *cfg) {
     cfg->rate = SERVER_DEFAULT_RATE;
     cfg->burst = SERVER_DEFAULT_BURST;
     cfg->shutdown_flush_ms = 2000;
+    cfg->max_rooms = CHAT_DEFAULT_MAX_ROOMS;
+    cfg->history = CHAT_DEFAULT_HISTORY;
+    cfg->open_topic = false;
+    cfg->default_room = CHAT_DEFAULT_ROOM;
+    cfg->announce_limit = NATTER_DEFAULT_ANNOUNCE_LIMIT;
 }
 
 /* "0.0.0.0:8923", "[::1]:8923", "localhost:8923" for error messages. */
@@ -221,12 +234,20 @@ server *server_create(const server_config *cfg, char *err, size_t err_len) {
     }
     s->listener_count = n;
 
-    room_config rc = { cfg->max_line };
-    room_ops ops = { s, room_send_cb, room_close_cb, room_now_cb, room_log_cb };
+    chat_config cc;
+    chat_config_defaults(&cc);
+    cc.max_rooms = cfg->max_rooms;
+    cc.history = cfg->history;
+    cc.open_topic = cfg->open_topic;
+    cc.default_room = cfg->default_room;
+    chat_ops co = { s, chat_now_cb, log_cb };
+    natter_fe_config nc = { cfg->max_line, cfg->announce_limit };
+    frontend_io io = { s, fe_send_cb, fe_close_cb, log_cb, fe_local_time_cb };
     s->poll = net_poll_create();
-    s->room = room_create(&rc, &ops);
+    s->chat = chat_create(&cc, &co);
+    s->natter = s->chat ? natter_fe_create(s->chat, &nc, &io) : NULL;
     s->read_scratch = malloc(READ_CHUNK);
-    if (!s->poll || !s->room || !s->read_scratch ||
+    if (!s->poll || !s->chat || !s->natter || !s->read_scratch ||
         net_socket_pair(s->wake, reason, sizeof reason) != 0) {
         snprintf(err, err_len, "cannot start: %s", reason[0] ? reason : "out of memory");
         server_destroy(s);
@@ -241,7 +262,7 @@ server *server_create(const server_config *cfg, char *err, size_t err_len) {
      * (see accept_connections); the limit is reported once here. */
     long fd_limit = net_raise_descriptor_limit((long)s->capacity + RESERVED_SOCKETS);
     if (fd_limit >= 0 && fd_limit < (long)s->capacity + RESERVED_SOCKETS)
-        server_log(s, ROOM_LOG_EVENT,
+        server_log(s, CHAT_LOG_EVENT,
                    "note: the open-file limit (%ld) allows fewer than %d clients; "
                    "raise it with ulimit -n", fd_limit, s->capacity);
     return s;
@@ -258,7 +279,9 @@ void server_destroy(server *s) {
     if (!s) return;
     for (size_t i = 0; i < s->conn_count; i++) connection_free(s->conns[i]);
     free(s->conns);
-    if (s->room) room_destroy(s->room);
+    /* Sessions first: they refer to users the chat owns. */
+    if (s->natter) natter_fe_destroy(s->natter);
+    if (s->chat) chat_destroy(s->chat);
     if (s->poll) net_poll_destroy(s->poll);
     for (int i = 0; i < s->listener_count; i++) net_close(s->listeners[i]);
     if (s->wake[0] != NET_INVALID_SOCKET) net_close(s->wake[0]);
@@ -296,7 +319,7 @@ static void refuse_connection(server *s, net_socket sock, const char *why_log) {
                      s->capacity);
     (void)net_send(sock, msg, (size_t)n);
     net_close(sock);
-    server_log(s, ROOM_LOG_EVENT, "refused %s (%s)", peer, why_log);
+    server_log(s, CHAT_LOG_EVENT, "refused %s (%s)", peer, why_log);
 }
 
 static int conns_reserve(server *s) {
@@ -315,7 +338,7 @@ static void add_connection(server *s, net_socket sock, uint64_t now) {
         if (c) line_framer_free(&c->in);
         free(c);
         net_close(sock);
-        server_log(s, ROOM_LOG_EVENT, "refused a connection: out of memory");
+        server_log(s, CHAT_LOG_EVENT, "refused a connection: out of memory");
         return;
     }
     c->sock = sock;
@@ -324,8 +347,8 @@ static void add_connection(server *s, net_socket sock, uint64_t now) {
     rate_limiter_init(&c->flood, s->cfg.rate, s->cfg.burst, now);
     net_peer_name(sock, c->peer, sizeof c->peer);
     s->conns[s->conn_count++] = c;
-    c->member = room_client_connected(s->room, c, c->peer);
-    if (!c->member) mark_departure(s, c, "out of memory", LEAVE_CLOSE);
+    c->session = natter_fe_connected(s->natter, c, c->peer);
+    if (!c->session) mark_departure(s, c, "out of memory", LEAVE_CLOSE);
 }
 
 static void accept_connections(server *s, net_socket listener, uint64_t now) {
@@ -337,7 +360,7 @@ static void accept_connections(server *s, net_socket listener, uint64_t now) {
         if (r != 0) {
             int e = net_last_error();
             char why[128];
-            server_log(s, ROOM_LOG_EVENT, "accept failed: %s; pausing new connections",
+            server_log(s, CHAT_LOG_EVENT, "accept failed: %s; pausing new connections",
                        net_error_string(e, why, sizeof why));
             s->accept_resume_ms = now + ACCEPT_BACKOFF_MS;
             return;
@@ -353,11 +376,11 @@ static void accept_connections(server *s, net_socket listener, uint64_t now) {
 
 /* ---- reading ----------------------------------------------------------- */
 
-/* Hand complete lines to the room, as fast as flood control allows. Lines
+/* Hand complete lines to the front-end, as fast as flood control allows. Lines
  * that must wait stay in the framer and the socket is not read meanwhile, so
  * TCP pushes back on the sender: delayed, never dropped. */
 static void process_lines(server *s, connection *c, uint64_t now) {
-    while (c->state == CONN_OPEN && c->member && !c->leave_reason) {
+    while (c->state == CONN_OPEN && c->session && !c->leave_reason) {
         uint64_t wait = rate_limiter_wait_ms(&c->flood, now);
         if (wait > 0) {
             c->resume_ms = now + wait;
@@ -368,11 +391,11 @@ static void process_lines(server *s, connection *c, uint64_t now) {
         int r = line_framer_next(&c->in, &line, &len);
         if (r == LINE_NONE) break;
         if (r == LINE_TOO_LONG) {
-            room_client_line_too_long(s->room, c->member);
+            natter_fe_line_too_long(s->natter, c->session);
             continue;
         }
         rate_limiter_take(&c->flood, now);
-        room_client_line(s->room, c->member, line, len);
+        natter_fe_line(s->natter, c->session, line, len);
     }
     c->resume_ms = 0;
     /* Everything the peer finished sending has been handled. */
@@ -422,7 +445,7 @@ static void flush_connection(server *s, connection *c) {
 
 /* ---- departures, carried out -------------------------------------------- */
 
-/* Carry out recorded departures. Telling the room may overflow another
+/* Carry out recorded departures. Telling the chat may overflow another
  * client's queue and record another departure, so repeat until none. */
 static void handle_departures(server *s, uint64_t now) {
     while (s->kills_pending) {
@@ -432,7 +455,7 @@ static void handle_departures(server *s, uint64_t now) {
             if (!c->leave_reason || c->state == CONN_DEAD) continue;
             const char *reason = c->leave_reason;
             c->leave_reason = NULL;
-            leave_room(s, c, reason);
+            leave_chat(s, c, reason);
             if (c->leave_how == LEAVE_FLUSH) {
                 if (c->state == CONN_OPEN) begin_close(c, now);
             } else {
@@ -523,7 +546,7 @@ static void run_iteration(server *s, bool accepting) {
         /* Should not happen (every socket in the sets is open); if it does,
          * say so and pause rather than spin on the failing call. */
         char why[128];
-        server_log(s, ROOM_LOG_EVENT, "select() failed: %s",
+        server_log(s, CHAT_LOG_EVENT, "select() failed: %s",
                    net_error_string(net_last_error(), why, sizeof why));
         s->poll_failures++;
         clock_sleep_ms(100);
@@ -570,11 +593,12 @@ static void run_iteration(server *s, bool accepting) {
 static void shut_down(server *s) {
     uint64_t now = clock_monotonic_ms();
     uint64_t give_up = now + (uint64_t)(s->cfg.shutdown_flush_ms > 0 ? s->cfg.shutdown_flush_ms : 0);
-    server_log(s, ROOM_LOG_EVENT, "shutting down (%lu connections)", (unsigned long)s->conn_count);
-    room_shutdown(s->room);
+    server_log(s, CHAT_LOG_EVENT, "shutting down (%lu connections)", (unsigned long)s->conn_count);
+    natter_fe_shutdown(s->natter);
+    chat_shutdown(s->chat);
     for (size_t i = 0; i < s->conn_count; i++) {
         connection *c = s->conns[i];
-        leave_room(s, c, "server shutting down");
+        leave_chat(s, c, "server shutting down");
         if (c->state == CONN_OPEN) begin_close(c, now);
         c->dirty = true;
         if (c->deadline_ms > give_up) c->deadline_ms = give_up;

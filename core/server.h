@@ -5,6 +5,7 @@
 #ifndef NATTER_CORE_SERVER_H
 #define NATTER_CORE_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "platform/net.h"
 
@@ -25,7 +26,13 @@ typedef struct server_config {
     unsigned rate;          /* lines/s per client; 0: no flood control */
     unsigned burst;
     long shutdown_flush_ms; /* how long to try flushing output at shutdown */
-    /* Log lines (ROOM_LOG_EVENT / ROOM_LOG_CHAT), no line end; may be NULL. */
+    /* Rooms (see core/chat.h, core/natter_fe.h). */
+    size_t max_rooms;
+    size_t history;         /* lines kept per room; 0: off */
+    bool open_topic;        /* anyone may set a topic, not only operators */
+    const char *default_room;
+    size_t announce_limit;  /* join/leave notices only in rooms up to this size */
+    /* Log lines (CHAT_LOG_EVENT / CHAT_LOG_CHAT), no line end; may be NULL. */
     void (*log)(void *ctx, int kind, const char *text);
     void *log_ctx;
 } server_config;

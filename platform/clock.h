@@ -17,6 +17,12 @@ void clock_local_hms(char *out, size_t len);
 /* Local date and time now as "YYYY-MM-DD HH:MM:SS" (at least 20 bytes). */
 void clock_local_datetime(char *out, size_t len);
 
+/* Wall-clock seconds since 1970-01-01 UTC (event times, history). */
+int64_t clock_wall_seconds(void);
+
+/* The local date "YYYY-MM-DD" and time "HH:MM:SS" of wall-clock time t. */
+void clock_local_date_hms(int64_t t, char date[11], char hms[9]);
+
 /* Sleep the calling thread for ms milliseconds. */
 void clock_sleep_ms(long ms);
 

@@ -57,6 +57,27 @@ void clock_local_datetime(char *out, size_t len)
              t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec);
 }
 
+int64_t clock_wall_seconds(void)
+{
+    time_t t = time(NULL);
+    return t == (time_t)-1 ? 0 : (int64_t)t;
+}
+
+void clock_local_date_hms(int64_t t, char date[11], char hms[9])
+{
+    struct tm tm_at = {0};
+    time_t when = (time_t)t;
+    if (localtime_r(&when, &tm_at) == NULL) {
+        struct tm zero = {0};
+        tm_at = zero;
+    }
+    /* The modulos only tell the compiler each field fits its digits. */
+    snprintf(date, 11, "%04u-%02u-%02u", (unsigned)(tm_at.tm_year + 1900) % 10000u,
+             (unsigned)(tm_at.tm_mon + 1) % 100u, (unsigned)tm_at.tm_mday % 100u);
+    snprintf(hms, 9, "%02u:%02u:%02u", (unsigned)tm_at.tm_hour % 100u,
+             (unsigned)tm_at.tm_min % 100u, (unsigned)tm_at.tm_sec % 100u);
+}
+
 /* nanosleep reports the time left when a signal cuts it short; sleeping
  * that remainder keeps the promise of at least ms milliseconds. */
 void clock_sleep_ms(long ms)

@@ -3,6 +3,7 @@
 #include "platform/clock.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <windows.h>
 
 /* Counter ticks scaled to units per second, split into whole seconds and the
@@ -49,6 +50,33 @@ void clock_local_datetime(char *out, size_t len)
     snprintf(out, len, "%04u-%02u-%02u %02u:%02u:%02u", (unsigned)t.wYear,
              (unsigned)t.wMonth, (unsigned)t.wDay, (unsigned)t.wHour,
              (unsigned)t.wMinute, (unsigned)t.wSecond);
+}
+
+int64_t clock_wall_seconds(void)
+{
+    FILETIME ft;
+    ULARGE_INTEGER v;
+    GetSystemTimeAsFileTime(&ft);
+    v.LowPart = ft.dwLowDateTime;
+    v.HighPart = ft.dwHighDateTime;
+    /* FILETIME counts 100 ns since 1601-01-01. */
+    return (int64_t)(v.QuadPart / 10000000u) - 11644473600LL;
+}
+
+void clock_local_date_hms(int64_t t, char date[11], char hms[9])
+{
+    FILETIME ft;
+    SYSTEMTIME utc, local;
+    ULARGE_INTEGER v;
+    v.QuadPart = (ULONGLONG)(t + 11644473600LL) * 10000000u;
+    ft.dwLowDateTime = v.LowPart;
+    ft.dwHighDateTime = v.HighPart;
+    if (!FileTimeToSystemTime(&ft, &utc) || !SystemTimeToTzSpecificLocalTime(NULL, &utc, &local))
+        memset(&local, 0, sizeof local);
+    snprintf(date, 11, "%04u-%02u-%02u", (unsigned)local.wYear % 10000,
+             (unsigned)local.wMonth % 100, (unsigned)local.wDay % 100);
+    snprintf(hms, 9, "%02u:%02u:%02u", (unsigned)local.wHour % 100,
+             (unsigned)local.wMinute % 100, (unsigned)local.wSecond % 100);
 }
 
 /* Sleep() counts in scheduler ticks (~15.6 ms) and may wake a little early,

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/room.h"
+#include "core/chat.h"
+#include "core/names.h"
 #include "core/server.h"
 #include "platform/clock.h"
 #include "platform/net.h"
@@ -23,7 +24,7 @@
 
 static const char usage_text[] =
     "Usage: natter-server [OPTIONS]\n"
-    "A chat server: everyone who connects talks in one room.\n"
+    "A chat server with rooms: people join #rooms and talk; newcomers start in #lobby.\n"
     "Connect with the natter client, or with nc/telnet HOST PORT.\n"
     "\n"
     "Options:\n"
@@ -36,6 +37,14 @@ static const char usage_text[] =
     "      --rate N            lines per second per client before it is slowed down\n"
     "                          (default 50; 0 = no flood control)\n"
     "      --burst N           lines a client may send at once (default 100)\n"
+    "      --default-room NAME the room everyone starts in (default #lobby)\n"
+    "      --max-rooms N       most rooms kept at once; the empty room unused for longest\n"
+    "                          is forgotten to make space (default 1000)\n"
+    "      --history N         lines of each room shown to whoever joins (default 50;\n"
+    "                          0 = no history)\n"
+    "      --open-topic        anyone in a room may set its topic (default: operators)\n"
+    "      --announce-limit N  announce joins and leaves only in rooms of at most N\n"
+    "                          members (default 200; 0 = always)\n"
     "  -q, --quiet             do not log chat text (connections are still logged)\n"
     "  -V, --version           print the version and exit\n"
     "  -h, --help              print this help and exit\n";
@@ -108,9 +117,14 @@ static int parse_options(int argc, char **argv, server_options *opt) {
             opt->quiet = true;
             continue;
         }
+        if (!strcmp(arg, "--open-topic")) {
+            opt->cfg.open_topic = true;
+            continue;
+        }
         static const char *const with_value[] = {
             "-p", "--port", "-b", "--bind", "--max-clients", "--max-line",
-            "--max-queue", "--rate", "--burst"};
+            "--max-queue", "--rate", "--burst", "--default-room", "--max-rooms",
+            "--history", "--announce-limit"};
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             if (!strcmp(arg, with_value[k])) known = true;
@@ -163,6 +177,36 @@ static int parse_options(int argc, char **argv, server_options *opt) {
                 return 1;
             }
             opt->cfg.rate = (unsigned)n;
+        } else if (!strcmp(arg, "--default-room")) {
+            /* "lobby" means "#lobby", as /join does. */
+            static char room[ROOM_NAME_MAX_BYTES + 2];
+            snprintf(room, sizeof room, "%s%s", value[0] == '#' ? "" : "#", value);
+            char why[160];
+            name_status st = chat_check_room_name(room, strlen(room));
+            if (strlen(value) > ROOM_NAME_MAX_BYTES || st != NAME_OK) {
+                fail("invalid --default-room '%s': %s", value,
+                     room_name_status_message(st, room, strlen(room), why, sizeof why));
+                return 1;
+            }
+            opt->cfg.default_room = room;
+        } else if (!strcmp(arg, "--max-rooms")) {
+            if (!parse_number(value, 1, 1000000, false, &n)) {
+                fail("invalid --max-rooms '%s' (use 1 or more)", value);
+                return 1;
+            }
+            opt->cfg.max_rooms = (size_t)n;
+        } else if (!strcmp(arg, "--history")) {
+            if (!parse_number(value, 0, 10000, false, &n)) {
+                fail("invalid --history '%s' (use 0 to 10000 lines)", value);
+                return 1;
+            }
+            opt->cfg.history = (size_t)n;
+        } else if (!strcmp(arg, "--announce-limit")) {
+            if (!parse_number(value, 0, 1000000, false, &n)) {
+                fail("invalid --announce-limit '%s' (use 0 or more members)", value);
+                return 1;
+            }
+            opt->cfg.announce_limit = (size_t)n;
         } else if (!strcmp(arg, "--burst")) {
             if (!parse_number(value, 1, 1000000, false, &n)) {
                 fail("invalid --burst '%s' (use 1 or more)", value);
@@ -184,7 +228,7 @@ static int parse_options(int argc, char **argv, server_options *opt) {
  * flushed at once so a log file or pipe is current. */
 static void print_log(void *ctx, int kind, const char *text) {
     const server_options *opt = ctx;
-    if (kind == ROOM_LOG_CHAT && opt->quiet) return;
+    if (kind == CHAT_LOG_CHAT && opt->quiet) return;
     char when[32];
     clock_local_datetime(when, sizeof when);
     printf("[%s] %s\n", when, text);

@@ -1,0 +1,315 @@
+/* chat.c - the chat model's users: registration, unique names, renames,
+ * quitting, private messages, and the delivery of events to recipients.
+ * Rooms live in chat_room.c. See chat.h for the contract with front-ends. */
+#include "core/chat_internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/utf8.h"
+
+/* ---- configuration and lifetime -------------------------------------- */
+
+void chat_config_defaults(chat_config *cfg)
+{
+    cfg->max_rooms = CHAT_DEFAULT_MAX_ROOMS;
+    cfg->history = CHAT_DEFAULT_HISTORY;
+    cfg->open_topic = false;
+    cfg->default_room = CHAT_DEFAULT_ROOM;
+}
+
+chat *chat_create(const chat_config *cfg, const chat_ops *ops)
+{
+    chat *c;
+    const char *def = cfg->default_room ? cfg->default_room : CHAT_DEFAULT_ROOM;
+
+    if (chat_check_room_name(def, strlen(def)) != NAME_OK)
+        return NULL;
+    c = (chat *)calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->cfg = *cfg;
+    if (c->cfg.max_rooms < 1)
+        c->cfg.max_rooms = 1;
+    c->ops = *ops;
+    name_map_init(&c->users);
+    name_map_init(&c->rooms);
+    c->default_room = chat_room_create(c, def, strlen(def));
+    if (!c->default_room) {
+        chat_destroy(c);
+        return NULL;
+    }
+    c->default_room->is_default = true;
+    c->cfg.default_room = c->default_room->name;
+    return c;
+}
+
+void chat_destroy(chat *c)
+{
+    size_t i;
+
+    if (!c)
+        return;
+    /* Users are reached through the name map; rooms free the members. */
+    for (i = 0; i < c->users.cap; i++)
+        if (c->users.slots[i].key)
+            free(c->users.slots[i].value);
+    chat_rooms_free(c);
+    name_map_free(&c->users);
+    name_map_free(&c->rooms);
+    tb_free(&c->text);
+    tb_free(&c->log);
+    free(c);
+}
+
+void chat_shutdown(chat *c)
+{
+    c->shutting_down = true;
+}
+
+bool chat_is_shutting_down(const chat *c)
+{
+    return c->shutting_down;
+}
+
+int64_t chat_now(const chat *c)
+{
+    return c->ops.now ? c->ops.now(c->ops.ctx) : 0;
+}
+
+/* ---- internal helpers ------------------------------------------------- */
+
+chat_event chat_event_begin(chat *c, chat_event_kind kind)
+{
+    chat_event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.seq = ++c->seq;
+    ev.time = chat_now(c);
+    ev.text = "";
+    return ev;
+}
+
+void chat_deliver(chat *c, chat_user *to, const chat_event *ev)
+{
+    (void)c;
+    to->sink.deliver(to->sink.ctx, to->session, to, ev);
+}
+
+void chat_deliver_room(chat *c, chat_room *r, const chat_event *ev)
+{
+    chat_member *m;
+
+    for (m = r->head; m; m = m->room_next)
+        chat_deliver(c, m->user, ev);
+}
+
+/* Deliver to everyone who shares at least one room with u, once each, and to
+ * u itself when include_self. The mark epoch makes "once" O(1) per member
+ * without a set to allocate. */
+static void deliver_sharing(chat *c, chat_user *u, const chat_event *ev, bool include_self)
+{
+    chat_member *mine, *m;
+    uint64_t epoch = ++c->mark_epoch;
+
+    u->mark = epoch;
+    if (include_self)
+        chat_deliver(c, u, ev);
+    for (mine = u->rooms_head; mine; mine = mine->user_next)
+        for (m = mine->room->head; m; m = m->room_next)
+            if (m->user->mark != epoch) {
+                m->user->mark = epoch;
+                chat_deliver(c, m->user, ev);
+            }
+}
+
+/* Log the NULL-terminated list of strings as one line. */
+void chat_log(chat *c, int kind, ...)
+{
+    va_list ap;
+    const char *part;
+
+    if (!c->ops.log)
+        return;
+    tb_reset(&c->log);
+    va_start(ap, kind);
+    while ((part = va_arg(ap, const char *)) != NULL)
+        tb_puts(&c->log, part);
+    va_end(ap);
+    if (tb_ok(&c->log))
+        c->ops.log(c->ops.ctx, kind, c->log.data);
+}
+
+bool chat_sanitize(chat *c, const char *text, size_t len, size_t max)
+{
+    tb_reset(&c->text);
+    tb_append_sanitized(&c->text, text, len);
+    if (!tb_ok(&c->text))
+        return false;
+    if (max > 0 && c->text.len > max) {
+        size_t cut = max;
+        /* Back up to the start of a code point. */
+        while (cut > 0 && ((unsigned char)c->text.data[cut] & 0xC0) == 0x80)
+            cut--;
+        c->text.len = cut;
+        c->text.data[cut] = '\0';
+    }
+    return true;
+}
+
+/* ---- users ------------------------------------------------------------ */
+
+chat_result chat_check_name(const chat *c, const chat_user *self, const char *name, size_t len,
+                            name_status *status)
+{
+    name_status st = name_check(name, len);
+    chat_user *holder;
+
+    if (status)
+        *status = st;
+    if (st != NAME_OK)
+        return CHAT_ERR_BAD_NAME;
+    holder = chat_find_user(c, name, len);
+    if (holder && holder != self)
+        return CHAT_ERR_NAME_TAKEN;
+    return CHAT_OK;
+}
+
+chat_user *chat_user_add(chat *c, const char *name, size_t len, const chat_sink *sink,
+                         void *session, const char *label, chat_result *err)
+{
+    chat_result r = chat_check_name(c, NULL, name, len, NULL);
+    size_t label_len;
+    chat_user *u;
+
+    if (!label)
+        label = "?";
+    label_len = strlen(label);
+    if (r != CHAT_OK) {
+        *err = r;
+        return NULL;
+    }
+    /* The log label lives right after the user: one allocation. */
+    u = (chat_user *)calloc(1, sizeof *u + label_len + 1);
+    if (!u) {
+        *err = CHAT_ERR_NO_MEMORY;
+        return NULL;
+    }
+    memcpy((char *)(u + 1), label, label_len + 1);
+    u->label = (const char *)(u + 1);
+    memcpy(u->name, name, len);
+    u->name[len] = '\0';
+    u->name_len = len;
+    u->sink = *sink;
+    u->session = session;
+    if (name_map_put(&c->users, u->name, u->name_len, u) != 0) {
+        free(u);
+        *err = CHAT_ERR_NO_MEMORY;
+        return NULL;
+    }
+    c->user_count++;
+    chat_log(c, CHAT_LOG_EVENT, "register ", u->name, " (", u->label, ")", (const char *)NULL);
+    *err = CHAT_OK;
+    return u;
+}
+
+chat_result chat_user_rename(chat *c, chat_user *u, const char *name, size_t len)
+{
+    char old[NAME_MAX_BYTES + 1];
+    chat_result r = chat_check_name(c, u, name, len, NULL);
+    chat_event ev;
+
+    if (r != CHAT_OK)
+        return r;
+    memcpy(old, u->name, u->name_len + 1);
+    name_map_remove(&c->users, u->name, u->name_len);
+    memcpy(u->name, name, len);
+    u->name[len] = '\0';
+    u->name_len = len;
+    /* The old entry's slot is free, so this put cannot need to grow. */
+    if (name_map_put(&c->users, u->name, u->name_len, u) != 0) {
+        memcpy(u->name, old, strlen(old) + 1);
+        u->name_len = strlen(old);
+        (void)name_map_put(&c->users, u->name, u->name_len, u);
+        return CHAT_ERR_NO_MEMORY;
+    }
+    ev = chat_event_begin(c, CHAT_RENAME);
+    ev.actor = u;
+    ev.actor_name = u->name;
+    ev.old_name = old;
+    deliver_sharing(c, u, &ev, true);
+    chat_log(c, CHAT_LOG_EVENT, "rename ", old, " -> ", u->name, " (", u->label, ")",
+             (const char *)NULL);
+    return CHAT_OK;
+}
+
+void chat_user_remove(chat *c, chat_user *u, const char *reason, const char *text, size_t len)
+{
+    if (!reason)
+        reason = "connection closed";
+    if (!c->shutting_down && chat_sanitize(c, text, len, CHAT_REASON_MAX_BYTES)) {
+        chat_event ev = chat_event_begin(c, CHAT_QUIT);
+        ev.actor = u;
+        ev.actor_name = u->name;
+        ev.reason = reason;
+        ev.text = c->text.data;
+        ev.text_len = c->text.len;
+        deliver_sharing(c, u, &ev, false);
+    }
+    /* The log says only the reason: quit words are chat, which --quiet hides. */
+    chat_log(c, CHAT_LOG_EVENT, "leave ", u->name, " (", reason, ") (", u->label, ")",
+             (const char *)NULL);
+    while (u->rooms_head)
+        chat_room_remove_member(c, u->rooms_head, !c->shutting_down);
+    name_map_remove(&c->users, u->name, u->name_len);
+    c->user_count--;
+    free(u);
+}
+
+chat_user *chat_find_user(const chat *c, const char *name, size_t len)
+{
+    return (chat_user *)name_map_get(&c->users, name, len);
+}
+
+const char *chat_user_name(const chat_user *u)
+{
+    return u->name;
+}
+
+size_t chat_user_name_len(const chat_user *u)
+{
+    return u->name_len;
+}
+
+void *chat_user_session(const chat_user *u)
+{
+    return u->session;
+}
+
+size_t chat_user_count(const chat *c)
+{
+    return c->user_count;
+}
+
+chat_result chat_private(chat *c, chat_user *from, chat_user *to, const char *text, size_t len)
+{
+    chat_event ev;
+
+    if (!chat_sanitize(c, text, len, 0))
+        return CHAT_ERR_NO_MEMORY;
+    ev = chat_event_begin(c, CHAT_PRIVATE);
+    ev.actor = from;
+    ev.actor_name = from->name;
+    ev.target = to;
+    ev.target_name = to->name;
+    ev.text = c->text.data;
+    ev.text_len = c->text.len;
+    chat_deliver(c, to, &ev);
+    if (to != from)
+        chat_deliver(c, from, &ev);
+    /* Private text stays private: only who wrote to whom is logged. */
+    chat_log(c, CHAT_LOG_EVENT, "msg ", from->name, " -> ", to->name, (const char *)NULL);
+    return CHAT_OK;
+}
