@@ -7,9 +7,12 @@
  * lines are sent as they come, server lines are written as they arrive, and
  * at the end of input "/quit" is sent and the rest is printed until the
  * server closes (bounded). Lines from the network are sanitised before they
- * reach the terminal, whatever the server did. */
+ * reach the terminal, whatever the server did. Every line also feeds the
+ * room state (prompt, dimmed history) and the Tab completion candidates;
+ * both understand protocol v1 and v2 lines. */
 #include "apps/client/client.h"
 #include "apps/client/format.h"
+#include "apps/client/known.h"
 #include "apps/client/roomstate.h"
 
 #include <signal.h>
@@ -39,6 +42,7 @@
 #define PIPE_QUIT_WAIT_MS  5000         /* after /quit at end of input */
 #define LEAVE_WAIT_MS      2000         /* after Ctrl-C / Ctrl-D / /quit on a terminal */
 #define RESIZE_POLL_MS     250          /* Windows has no SIGWINCH: poll the width */
+#define LIST_MAX           40           /* candidates shown for a second Tab */
 
 #define NAME_PROMPT "Your name: "
 
@@ -66,6 +70,7 @@ typedef struct client {
     bool input_hidden;        /* the input line was erased for messages */
     client_phase phase;
     room_state rs;            /* our name (once accepted), room, history */
+    known_words known;        /* names and rooms seen: Tab completes them */
     bool name_sent;
     bool stdin_eof;
     bool quitting;            /* /quit sent: the server's close is expected */
@@ -288,6 +293,7 @@ static void server_line(client *c, const char *raw, size_t raw_len)
         if ((flags & ROOMSTATE_PROMPT) && c->interactive && c->rs.name[0])
             set_chat_prompt(c);
     }
+    known_learn(&c->known, s, n, (flags & ROOMSTATE_DIM) != 0);
     /* On a terminal the name was already asked for: the question would
      * only confuse. A pipe gets every line as it came. */
     if (c->interactive && c->name_sent && chat_starts_with(s, n, "*** Welcome") &&
@@ -366,6 +372,20 @@ static void submitted(client *c)
     send_line(c, s, n);
 }
 
+/* A second Tab on an ambiguous word: the candidates, dimmed, above the
+ * input line. */
+static void list_candidates(client *c)
+{
+    byte_queue list;
+    size_t len;
+    const char *word = lineedit_word(&c->ed, &len);
+
+    byte_queue_init(&list);
+    if (known_list_matches(&c->known, word, len, LIST_MAX, &list) > 0)
+        show_line(c, byte_queue_data(&list), byte_queue_length(&list), true);
+    byte_queue_free(&list);
+}
+
 static void typed(client *c, const char *data, size_t len)
 {
     while (len > 0 && !c->done) {
@@ -378,6 +398,8 @@ static void typed(client *c, const char *data, size_t len)
             submitted(c);
         else if (ev == LINEEDIT_QUIT)
             leave(c);
+        else if (ev == LINEEDIT_LIST)
+            list_candidates(c);
     }
 }
 
@@ -585,6 +607,7 @@ static int client_init(client *c, const client_options *opt)
     roomstate_init(&c->rs);
     if (line_framer_init(&c->from_server, SERVER_LINE_MAX) != 0 ||
         lineedit_init(&c->ed, INPUT_LINE_MAX, HISTORY_MAX) != 0 ||
+        known_init(&c->known) != 0 ||
         !(c->clean = (char *)malloc(UTF8_SANITIZED_MAX(SERVER_LINE_MAX))) ||
         !(c->poll = net_poll_create())) {
         set_error(c, "out of memory", NULL, NULL);
@@ -611,6 +634,7 @@ static void client_free(client *c)
         net_poll_destroy(c->poll);
     free(c->clean);
     lineedit_free(&c->ed);
+    known_free(&c->known);
     line_framer_free(&c->from_server);
     byte_queue_free(&c->to_server);
     byte_queue_free(&c->screen);
@@ -629,6 +653,7 @@ static void start_terminal(client *c)
     if (!c->interactive)
         return;
     lineedit_set_columns(&c->ed, term_columns());
+    lineedit_set_completion(&c->ed, known_complete, &c->known);
     (void)lineedit_set_prompt(&c->ed, c->opt->name ? "> " : NAME_PROMPT, NULL);
 }
 

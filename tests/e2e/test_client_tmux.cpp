@@ -223,6 +223,37 @@ TEST_F(ClientTty, IncomingMessageLeavesHalfTypedLineIntact) {
     EXPECT_TRUE(tmux_.wait_for("<alice> hello world 世界")) << tmux_.dump();
 }
 
+// Names come from the v1 welcome line and from joins; works the same with
+// v2's member lists.
+TEST_F(ClientTty, TabCompletesNamesIncludingUtf8AndListsOnSecondTab) {
+    TestClient zhang, bobby;
+    ASSERT_TRUE(zhang.join(server_.port(), "张三"));
+    ASSERT_TRUE(tmux_.start(natter_cmd(server_.port(), "alice"), 60, 12));
+    ASSERT_TRUE(tmux_.wait_for("*** You are alice.")) << tmux_.dump();
+    ASSERT_TRUE(bobby.join(server_.port(), "bobby"));
+    ASSERT_TRUE(tmux_.wait_for("*** bobby joined")) << tmux_.dump();
+
+    ASSERT_TRUE(tmux_.type("hi 张"));
+    ASSERT_TRUE(tmux_.press("Tab"));
+    ASSERT_TRUE(tmux_.wait_for("alice> hi 张三")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.type("and BO"));   // the space after 张三 came with it
+    ASSERT_TRUE(tmux_.press("Tab"));     // bob, bobby: the common prefix
+    ASSERT_TRUE(tmux_.wait_for("alice> hi 张三 and bob")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.press("Tab"));     // nothing to add: the list
+    ASSERT_TRUE(tmux_.wait_for("bob  bobby")) << tmux_.dump();
+    int list_row = tmux_.find_row("bob  bobby");
+    int input_row = tmux_.find_row("alice> ");
+    EXPECT_GT(input_row, list_row) << tmux_.dump();
+    ASSERT_TRUE(tmux_.type("b"));
+    ASSERT_TRUE(tmux_.press("Tab"));
+    ASSERT_TRUE(tmux_.wait_row(input_row, "alice> hi 张三 and bobby")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.type("!"));
+    ASSERT_TRUE(tmux_.press("Enter"));
+    std::optional<std::string> got = bob_.read_until("<alice>");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(strip_timestamp(*got), "<alice> hi 张三 and bobby !");
+}
+
 TEST_F(ClientTty, WideCharactersEditByWholeCharacters) {
     ASSERT_TRUE(tmux_.start(natter_cmd(server_.port(), "alice"), 60, 12));
     ASSERT_TRUE(tmux_.wait_for("*** You are alice.")) << tmux_.dump();
