@@ -317,6 +317,73 @@ static void submit(line_editor *e)
     e->dirty = true;
 }
 
+/* ---- completion -------------------------------------------------------- */
+
+/* Start of the word that ends at the cursor: spaces delimit words, and
+ * names and room names never hold one. */
+static size_t completion_start(const line_editor *e)
+{
+    size_t pos = e->cursor;
+    while (pos > 0 && !is_space_at(e, prev_cp(e, pos)))
+        pos = prev_cp(e, pos);
+    return pos;
+}
+
+/* Put text (from the hook: checked like typed input) in place of the line
+ * bytes [from, cursor). */
+static void replace_word(line_editor *e, size_t from, const char *text, size_t len)
+{
+    size_t i = 0;
+    delete_range(e, from, e->cursor);
+    while (i < len) {
+        uint32_t cp;
+        size_t n = utf8_decode(text + i, len - i, &cp);
+        if (cp != UTF8_INVALID && insert_cp(e, cp) != 0)
+            return;
+        i += n;
+    }
+}
+
+/* Tab. A unique match ends with a space (stepping over one already there),
+ * so the next word can be typed at once. */
+static int complete_word(line_editor *e)
+{
+    char out[LINEEDIT_COMPLETION_MAX];
+    size_t start = completion_start(e), len = 0, matches;
+    bool again = e->tab_ambiguous;
+
+    e->tab_ambiguous = false;
+    if (start == e->cursor) {
+        bell(e);
+        return LINEEDIT_NONE;
+    }
+    matches = e->complete(e->complete_arg, e->line.data + start, e->cursor - start, out,
+                          sizeof out, &len);
+    if (len > sizeof out)
+        len = sizeof out;
+    if (matches == 0) {
+        bell(e);
+        return LINEEDIT_NONE;
+    }
+    if (matches == 1) {
+        replace_word(e, start, out, len);
+        if (e->cursor < e->line.len && is_space_at(e, e->cursor))
+            move_to(e, e->cursor + 1);
+        else
+            (void)insert_cp(e, ' ');
+        return LINEEDIT_NONE;
+    }
+    e->tab_ambiguous = true;
+    if (len > e->cursor - start) {
+        replace_word(e, start, out, len);
+        return LINEEDIT_NONE;
+    }
+    if (again)
+        return LINEEDIT_LIST;
+    bell(e);
+    return LINEEDIT_NONE;
+}
+
 /* ---- drawing ---------------------------------------------------------- */
 
 /* Columns available for the input itself. The last terminal column stays
@@ -430,7 +497,11 @@ static int control_key(line_editor *e, unsigned char c)
     case 0x05: move_to(e, e->line.len); break;                        /* Ctrl-E */
     case 0x06: move_to(e, next_char(e, e->cursor)); break;            /* Ctrl-F */
     case 0x08: case KEY_DEL: backspace(e); break;                     /* Backspace */
-    case '\t': (void)insert_cp(e, '\t'); break;
+    case '\t':
+        if (e->complete)
+            return complete_word(e);
+        (void)insert_cp(e, '\t');
+        break;
     case 0x0b: delete_range(e, e->cursor, e->line.len); break;        /* Ctrl-K */
     case 0x0c:                                                        /* Ctrl-L */
         out_puts(e, "\x1b[H\x1b[2J");
@@ -666,6 +737,20 @@ int lineedit_set_prompt(line_editor *e, const char *prompt, const char *sgr)
     return 0;
 }
 
+void lineedit_set_completion(line_editor *e, lineedit_complete_fn fn, void *arg)
+{
+    e->complete = fn;
+    e->complete_arg = arg;
+    e->tab_ambiguous = false;
+}
+
+const char *lineedit_word(const line_editor *e, size_t *len)
+{
+    size_t start = completion_start(e);
+    *len = e->cursor - start;
+    return e->line.data ? e->line.data + start : "";
+}
+
 void lineedit_set_columns(line_editor *e, int columns)
 {
     e->columns = columns < 4 ? 4 : columns;
@@ -677,7 +762,11 @@ size_t lineedit_feed(line_editor *e, const char *data, size_t len, int *event)
     size_t i;
     *event = LINEEDIT_NONE;
     for (i = 0; i < len; i++) {
-        int ev = feed_byte(e, (unsigned char)data[i]);
+        int ev;
+        /* Any key but Tab ends a run of Tabs. */
+        if (data[i] != '\t')
+            e->tab_ambiguous = false;
+        ev = feed_byte(e, (unsigned char)data[i]);
         if (ev != LINEEDIT_NONE) {
             /* The input is drawn as it is now (empty after Enter) before
              * the caller prints anything for the event. */

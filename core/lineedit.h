@@ -8,7 +8,11 @@
  *
  * The line never wraps: when it is wider than the terminal, a window of it
  * is drawn that always contains the cursor (horizontal scrolling), so the
- * client can clear and redraw it with "\r" and erase-line alone. */
+ * client can clear and redraw it with "\r" and erase-line alone.
+ *
+ * Tab completion is a hook: the editor finds the word before the cursor and
+ * puts in what the hook returns; what the candidates are, and how they
+ * match, is the caller's business. */
 #ifndef NATTER_CORE_LINEEDIT_H
 #define NATTER_CORE_LINEEDIT_H
 
@@ -19,6 +23,18 @@
 #define LINEEDIT_NONE   0  /* all bytes consumed, nothing to do */
 #define LINEEDIT_SUBMIT 1  /* Enter: lineedit_submitted() holds the line */
 #define LINEEDIT_QUIT   2  /* Ctrl-C, or Ctrl-D on an empty line */
+#define LINEEDIT_LIST   3  /* a second Tab on an ambiguous word: the caller may
+                              list the candidates for lineedit_word() */
+
+#define LINEEDIT_COMPLETION_MAX 256  /* bytes a completion may have */
+
+/* The completion hook. word[0, len) is the word before the cursor (never
+ * empty). Write into out (cap bytes, no NUL needed) the one matching
+ * candidate, or, when several match, the longest prefix they share (on a
+ * character boundary; its case may differ from what was typed), set
+ * *out_len, and return how many candidates matched. */
+typedef size_t (*lineedit_complete_fn)(void *arg, const char *word, size_t len, char *out,
+                                       size_t cap, size_t *out_len);
 
 /* A growable byte string (not NUL-terminated). */
 typedef struct lineedit_text {
@@ -50,6 +66,10 @@ typedef struct line_editor {
                                 the same line end */
     bool dirty;              /* the line changed since it was last drawn */
 
+    lineedit_complete_fn complete;  /* NULL: Tab types a space */
+    void *complete_arg;
+    bool tab_ambiguous;      /* the last key was a Tab with several matches */
+
     /* History: oldest first. hist_pos == hist_count means the line being
      * typed (saved in draft while older lines are shown). */
     lineedit_text *history;
@@ -68,6 +88,16 @@ void lineedit_free(line_editor *e);
  * "" or NULL for none). Redraws on the next feed or lineedit_redraw().
  * Returns 0, or -1 when memory runs out. */
 int lineedit_set_prompt(line_editor *e, const char *prompt, const char *sgr);
+
+/* Tab completion through fn (NULL turns it off: Tab types a space). A
+ * unique match replaces the word and adds a space after it; several
+ * matches put in their common prefix, ring the bell when that adds
+ * nothing, and a second Tab then gives LINEEDIT_LIST. */
+void lineedit_set_completion(line_editor *e, lineedit_complete_fn fn, void *arg);
+
+/* The word before the cursor: from just after the last space before it
+ * (or the start of the line) to the cursor. */
+const char *lineedit_word(const line_editor *e, size_t *len);
 
 /* The terminal width in columns (values below 4 are treated as 4). */
 void lineedit_set_columns(line_editor *e, int columns);

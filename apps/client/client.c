@@ -7,9 +7,13 @@
  * lines are sent as they come, server lines are written as they arrive, and
  * at the end of input "/quit" is sent and the rest is printed until the
  * server closes (bounded). Lines from the network are sanitised before they
- * reach the terminal, whatever the server did. */
+ * reach the terminal, whatever the server did. Every line also feeds the
+ * room state (prompt, dimmed history) and the Tab completion candidates;
+ * both understand protocol v1 and v2 lines. */
 #include "apps/client/client.h"
 #include "apps/client/format.h"
+#include "apps/client/known.h"
+#include "apps/client/roomstate.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -21,7 +25,6 @@
 #include "core/buffer.h"
 #include "core/linebuf.h"
 #include "core/lineedit.h"
-#include "core/names.h"
 #include "core/utf8.h"
 #include "platform/clock.h"
 #include "platform/console.h"
@@ -39,6 +42,7 @@
 #define PIPE_QUIT_WAIT_MS  5000         /* after /quit at end of input */
 #define LEAVE_WAIT_MS      2000         /* after Ctrl-C / Ctrl-D / /quit on a terminal */
 #define RESIZE_POLL_MS     250          /* Windows has no SIGWINCH: poll the width */
+#define LIST_MAX           40           /* candidates shown for a second Tab */
 
 #define NAME_PROMPT "Your name: "
 
@@ -65,7 +69,8 @@ typedef struct client {
     line_editor ed;
     bool input_hidden;        /* the input line was erased for messages */
     client_phase phase;
-    char name[NAME_MAX_BYTES + 1];
+    room_state rs;            /* our name (once accepted), room, history */
+    known_words known;        /* names and rooms seen: Tab completes them */
     bool name_sent;
     bool stdin_eof;
     bool quitting;            /* /quit sent: the server's close is expected */
@@ -141,15 +146,20 @@ static void flush_screen(client *c)
     byte_queue_consume(&c->screen, byte_queue_length(&c->screen));
 }
 
-/* Print one line above the input line. */
-static void show_line(client *c, const char *s, size_t n)
+/* Print one line above the input line, dimmed if it is history. */
+static void show_line(client *c, const char *s, size_t n, bool dim)
 {
+    chat_look look;
+
     if (c->interactive && !c->input_hidden) {
         lineedit_hide(&c->ed);
         take_editor_output(c);
         c->input_hidden = true;
     }
-    if (chat_format_line(&c->screen, s, n, c->name, c->colour) != 0 ||
+    look.own_name = c->rs.name;
+    look.colour = c->colour;
+    look.dim = dim;
+    if (chat_format(&c->screen, s, n, &look) != 0 ||
         byte_queue_append(&c->screen, c->interactive ? "\r\n" : "\n",
                           c->interactive ? 2 : 1) != 0) {
         set_error(c, "out of memory", NULL, NULL);
@@ -159,10 +169,11 @@ static void show_line(client *c, const char *s, size_t n)
 
 /* ---- talking to the server ------------------------------------------- */
 
+/* "alice> ", or "alice #rust> " once the server (v2) put us in a room. */
 static void set_chat_prompt(client *c)
 {
-    char prompt[NAME_MAX_BYTES + 8];
-    snprintf(prompt, sizeof prompt, "%s> ", c->name);
+    char prompt[ROOMSTATE_PROMPT_MAX];
+    roomstate_prompt(&c->rs, prompt, sizeof prompt);
     (void)lineedit_set_prompt(&c->ed, prompt, c->colour ? "1" : NULL);
 }
 
@@ -240,18 +251,9 @@ static void send_name(client *c, const char *name, size_t n)
 
 /* ---- lines from the server -------------------------------------------- */
 
-/* "*** You are NAME. Online (K): ..." - remember the name the server gave. */
-static void name_accepted(client *c, const char *s, size_t n)
+/* "*** You are NAME. ..." - remember the name the server gave. */
+static void name_accepted(client *c)
 {
-    const char *name = s + strlen("*** You are ");
-    size_t len = n - strlen("*** You are ");
-    size_t end = chat_find(name, len, ". ");
-    if (end == len && len > 0 && name[len - 1] == '.')
-        end = len - 1;
-    if (end > NAME_MAX_BYTES)
-        end = NAME_MAX_BYTES;
-    memcpy(c->name, name, end);
-    c->name[end] = '\0';
     c->phase = PHASE_CHAT;
     if (c->interactive)
         set_chat_prompt(c);
@@ -275,48 +277,30 @@ static void name_refused(client *c, const char *s, size_t n)
     finish(c, CLIENT_EXIT_ERROR);
 }
 
-/* "[t] *** OLD is now known as NEW": follow our own renames. */
-static void maybe_renamed(client *c, const char *s, size_t n)
-{
-    static const char mid[] = " is now known as ";
-    size_t at;
-    if (!chat_has_timestamp(s, n) || !chat_starts_with(s + 11, n - 11, "*** "))
-        return;
-    s += 15;
-    n -= 15;
-    at = chat_find(s, n, mid);
-    if (at == n || !chat_same_name(s, at, c->name, strlen(c->name)))
-        return;
-    s += at + strlen(mid);
-    n -= at + strlen(mid);
-    if (n > NAME_MAX_BYTES)
-        n = NAME_MAX_BYTES;
-    memcpy(c->name, s, n);
-    c->name[n] = '\0';
-    if (c->interactive)
-        set_chat_prompt(c);
-}
-
 static void server_line(client *c, const char *raw, size_t raw_len)
 {
     static const char question[] = " What is your name?";
     size_t n = utf8_sanitize(raw, raw_len, c->clean);
     const char *s = c->clean;
+    int flags = 0;
 
-    if (c->phase != PHASE_CHAT && chat_starts_with(s, n, "*** You are ")) {
-        name_accepted(c, s, n);
+    if (c->phase != PHASE_CHAT && roomstate_accept_name(&c->rs, s, n)) {
+        name_accepted(c);
     } else if (c->phase == PHASE_NAMING && chat_starts_with(s, n, "! ")) {
         name_refused(c, s, n);
-    } else if (c->phase == PHASE_CHAT && c->name[0]) {
-        maybe_renamed(c, s, n);
+    } else if (c->phase == PHASE_CHAT) {
+        flags = roomstate_line(&c->rs, s, n);
+        if ((flags & ROOMSTATE_PROMPT) && c->interactive && c->rs.name[0])
+            set_chat_prompt(c);
     }
+    known_learn(&c->known, s, n, (flags & ROOMSTATE_DIM) != 0);
     /* On a terminal the name was already asked for: the question would
      * only confuse. A pipe gets every line as it came. */
     if (c->interactive && c->name_sent && chat_starts_with(s, n, "*** Welcome") &&
         n >= strlen(question) &&
         memcmp(s + n - strlen(question), question, strlen(question)) == 0)
         n -= strlen(question);
-    show_line(c, s, n);
+    show_line(c, s, n, (flags & ROOMSTATE_DIM) != 0);
 }
 
 static void read_server(client *c)
@@ -388,6 +372,20 @@ static void submitted(client *c)
     send_line(c, s, n);
 }
 
+/* A second Tab on an ambiguous word: the candidates, dimmed, above the
+ * input line. */
+static void list_candidates(client *c)
+{
+    byte_queue list;
+    size_t len;
+    const char *word = lineedit_word(&c->ed, &len);
+
+    byte_queue_init(&list);
+    if (known_list_matches(&c->known, word, len, LIST_MAX, &list) > 0)
+        show_line(c, byte_queue_data(&list), byte_queue_length(&list), true);
+    byte_queue_free(&list);
+}
+
 static void typed(client *c, const char *data, size_t len)
 {
     while (len > 0 && !c->done) {
@@ -400,6 +398,8 @@ static void typed(client *c, const char *data, size_t len)
             submitted(c);
         else if (ev == LINEEDIT_QUIT)
             leave(c);
+        else if (ev == LINEEDIT_LIST)
+            list_candidates(c);
     }
 }
 
@@ -604,8 +604,10 @@ static int client_init(client *c, const client_options *opt)
     byte_queue_init(&c->to_server);
     byte_queue_init(&c->screen);
     byte_queue_init(&c->pipe_line);
+    roomstate_init(&c->rs);
     if (line_framer_init(&c->from_server, SERVER_LINE_MAX) != 0 ||
         lineedit_init(&c->ed, INPUT_LINE_MAX, HISTORY_MAX) != 0 ||
+        known_init(&c->known) != 0 ||
         !(c->clean = (char *)malloc(UTF8_SANITIZED_MAX(SERVER_LINE_MAX))) ||
         !(c->poll = net_poll_create())) {
         set_error(c, "out of memory", NULL, NULL);
@@ -632,6 +634,7 @@ static void client_free(client *c)
         net_poll_destroy(c->poll);
     free(c->clean);
     lineedit_free(&c->ed);
+    known_free(&c->known);
     line_framer_free(&c->from_server);
     byte_queue_free(&c->to_server);
     byte_queue_free(&c->screen);
@@ -650,6 +653,7 @@ static void start_terminal(client *c)
     if (!c->interactive)
         return;
     lineedit_set_columns(&c->ed, term_columns());
+    lineedit_set_completion(&c->ed, known_complete, &c->known);
     (void)lineedit_set_prompt(&c->ed, c->opt->name ? "> " : NAME_PROMPT, NULL);
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -502,6 +503,171 @@ TEST_F(LineEdit, PromptChangeIsRedrawn) {
     flush();
     EXPECT_EQ(row_.text(), "名前: x");
     EXPECT_EQ(row_.cursor(), 4 + 2 + 1);
+}
+
+// ---- Tab completion through the hook ------------------------------------
+
+// A stand-in for the client's candidate store: ASCII-case-insensitive prefix
+// match, longest common prefix cut back to a character boundary.
+struct Candidates {
+    std::vector<std::string> words;
+    int calls = 0;
+};
+
+char fold(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+size_t complete_hook(void *arg, const char *word, size_t len, char *out, size_t cap,
+                     size_t *out_len) {
+    Candidates *c = static_cast<Candidates *>(arg);
+    c->calls++;
+    std::vector<std::string> hits;
+    for (const std::string &w : c->words) {
+        if (w.size() < len) continue;
+        bool ok = true;
+        for (size_t i = 0; i < len && ok; i++) ok = fold(w[i]) == fold(word[i]);
+        if (ok) hits.push_back(w);
+    }
+    *out_len = 0;
+    if (hits.empty()) return 0;
+    size_t common = hits[0].size();
+    for (const std::string &h : hits) {
+        size_t k = 0;
+        while (k < common && k < h.size() && fold(h[k]) == fold(hits[0][k])) k++;
+        common = k;
+    }
+    while (common > 0 && common < hits[0].size() &&
+           (static_cast<unsigned char>(hits[0][common]) & 0xC0) == 0x80)
+        common--;
+    if (common > cap) common = cap;
+    memcpy(out, hits[0].data(), common);
+    *out_len = common;
+    return hits.size();
+}
+
+class LineEditComplete : public LineEdit {
+protected:
+    void SetUp() override {
+        LineEdit::SetUp();
+        lineedit_set_completion(&ed_, complete_hook, &cands_);
+    }
+    std::string word() const {
+        size_t n;
+        const char *s = lineedit_word(&ed_, &n);
+        return std::string(s, n);
+    }
+    Candidates cands_;
+};
+
+TEST_F(LineEditComplete, UniqueMatchCompletesWithASpace) {
+    cands_.words = {"alice", "bob", "#rust"};
+    EXPECT_TRUE(type("hi b\t").empty());
+    EXPECT_EQ(buffer(), "hi bob ");
+    EXPECT_EQ(row_.text(), "> hi bob");
+    EXPECT_EQ(row_.cursor(), 2 + 7);
+    type("/join #r\t");
+    EXPECT_EQ(buffer(), "hi bob /join #rust ");
+    EXPECT_EQ(row_.bells(), 0);
+}
+
+TEST_F(LineEditComplete, MatchIgnoresAsciiCaseAndTakesTheCandidatesSpelling) {
+    cands_.words = {"Alice"};
+    type("ALI\t");
+    EXPECT_EQ(buffer(), "Alice ");
+}
+
+TEST_F(LineEditComplete, Utf8NamesCompleteWhole) {
+    cands_.words = {"张三", "José", "Josh"};
+    type("张\t");
+    EXPECT_EQ(buffer(), "张三 ");
+    EXPECT_EQ(row_.text(), "> 张三");
+    EXPECT_EQ(row_.cursor(), 2 + 4 + 1);
+    type("Jos\t");
+    EXPECT_EQ(buffer(), "张三 Jos");    // José / Josh: no longer common prefix
+    type("\xC3\xA9\t");
+    EXPECT_EQ(buffer(), "张三 José ");
+}
+
+TEST_F(LineEditComplete, CommonPrefixStopsBeforeASharedLeadByte) {
+    // "José" and "Josè" share the bytes "Jos\xC3" but only the characters "Jos".
+    cands_.words = {"José", "Josè"};
+    type("J\t");
+    EXPECT_EQ(buffer(), "Jos");
+    type("\t");
+    EXPECT_EQ(buffer(), "Jos");
+}
+
+TEST_F(LineEditComplete, SeveralMatchesCompleteTheCommonPrefixThenList) {
+    cands_.words = {"alice", "alison", "bob"};
+    EXPECT_TRUE(type("a\t").empty());
+    EXPECT_EQ(buffer(), "ali");
+    EXPECT_EQ(row_.bells(), 0);
+    // Nothing more to add: the next Tab asks for the list, as in bash.
+    EXPECT_EQ(type("\t"), std::vector<int>{LINEEDIT_LIST});
+    EXPECT_EQ(word(), "ali");
+    EXPECT_EQ(buffer(), "ali");
+    EXPECT_EQ(type("\t"), std::vector<int>{LINEEDIT_LIST});   // keeps listing
+    EXPECT_EQ(row_.bells(), 0);
+}
+
+TEST_F(LineEditComplete, AmbiguousWithoutProgressRingsThenLists) {
+    cands_.words = {"alice", "alison"};
+    EXPECT_TRUE(type("ali\t").empty());
+    EXPECT_EQ(row_.bells(), 1);
+    EXPECT_EQ(type("\t"), std::vector<int>{LINEEDIT_LIST});
+    EXPECT_EQ(buffer(), "ali");
+}
+
+TEST_F(LineEditComplete, AnotherKeyBetweenTabsDoesNotList) {
+    cands_.words = {"alice", "alison"};
+    type("ali\t");
+    EXPECT_EQ(row_.bells(), 1);
+    type(kLeft + kRight);
+    EXPECT_TRUE(type("\t").empty());
+    EXPECT_EQ(row_.bells(), 2);
+}
+
+TEST_F(LineEditComplete, NoMatchOrNoWordRingsTheBell) {
+    cands_.words = {"alice"};
+    type("zed\t");
+    EXPECT_EQ(buffer(), "zed");
+    EXPECT_EQ(row_.bells(), 1);
+    type(" \t");
+    EXPECT_EQ(buffer(), "zed ");
+    EXPECT_EQ(row_.bells(), 2);
+    EXPECT_EQ(cands_.calls, 1);   // an empty word never reaches the hook
+}
+
+TEST_F(LineEditComplete, WordInTheMiddleStepsOverTheFollowingSpace) {
+    cands_.words = {"bob"};
+    type("hi bo there");
+    type(std::string(6, '\x02'));  // six Ctrl-B: back to just after "bo"
+    EXPECT_EQ(word(), "bo");
+    type("\t");
+    EXPECT_EQ(buffer(), "hi bob there");
+    EXPECT_EQ(cursor(), 7u);
+    type("x");
+    EXPECT_EQ(buffer(), "hi bob xthere");
+}
+
+TEST_F(LineEditComplete, BadBytesFromTheHookAreDroppedAndTheLimitHolds) {
+    lineedit_free(&ed_);
+    init(80, 8);
+    lineedit_set_completion(&ed_, complete_hook, &cands_);
+    cands_.words = {"a\x1b[2Jb\xFF" "c"};
+    type("a\t");
+    EXPECT_EQ(buffer(), "a[2Jbc ");
+    type("\x15" "a\t");
+    EXPECT_EQ(buffer(), "a[2Jbc ");
+    cands_.words = {"abcdefghijk"};
+    type("\x15" "ab\t");
+    EXPECT_LE(buffer().size(), 8u);
+    EXPECT_EQ(buffer(), "abcdefgh");
+    EXPECT_GE(row_.bells(), 1);
+}
+
+TEST_F(LineEdit, WithoutAHookTabTypesASpace) {
+    type("a\tb");
+    EXPECT_EQ(buffer(), "a b");
 }
 
 }  // namespace

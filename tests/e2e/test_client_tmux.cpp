@@ -21,6 +21,12 @@
 #include "support/process.h"
 #include "support/test_client.h"
 #include "support/test_server.h"
+#include "support/test_socket.h"
+
+extern "C" {
+#include "platform/clock.h"
+#include "platform/poll.h"
+}
 
 namespace {
 
@@ -70,6 +76,39 @@ public:
             rows.push_back(line);
         }
         return rows;
+    }
+
+    // Whether the first character of needle on the screen is dim (SGR 2).
+    // capture-pane -e writes an SGR only where the attributes change, even
+    // across rows, so the state is followed through the whole capture.
+    std::optional<bool> dim_at(const std::string &needle) {
+        std::string out;
+        run({"capture-pane", "-p", "-e", "-t", "0"}, &out);
+        bool dim = false;
+        std::string text;
+        std::vector<bool> dims;
+        for (size_t i = 0; i < out.size(); i++) {
+            if (out[i] == '\x1b' && i + 1 < out.size() && out[i + 1] == '[') {
+                size_t m = out.find_first_of("ABCDEFGHJKSTfmnsu", i + 2);
+                if (m == std::string::npos) break;
+                if (out[m] == 'm') {
+                    std::istringstream params(out.substr(i + 2, m - i - 2));
+                    std::string p;
+                    if (m == i + 2) dim = false;
+                    while (std::getline(params, p, ';')) {
+                        if (p.empty() || p == "0" || p == "22") dim = false;
+                        else if (p == "2") dim = true;
+                    }
+                }
+                i = m;
+                continue;
+            }
+            text += out[i];
+            dims.push_back(dim);
+        }
+        size_t at = text.find(needle);
+        if (at == std::string::npos) return std::nullopt;
+        return dims[at];
     }
 
     // Row index whose text contains needle, or -1.
@@ -184,6 +223,65 @@ void expect_sane_terminal(const std::string &file) {
     std::remove(file.c_str());
 }
 
+// A scripted server for one connection: the test writes exactly the lines
+// protocol v2 specifies, so the client's v2 handling is tested without the
+// v2 server.
+class ScriptServer {
+public:
+    ScriptServer() {
+        char err[256];
+        net_init();
+        if (net_listen("127.0.0.1", "0", &listener_, 1, err, sizeof err) >= 1)
+            port_ = net_local_port(listener_);
+    }
+    ~ScriptServer() {
+        close_socket(&conn_);
+        close_socket(&listener_);
+        net_cleanup();
+    }
+    int port() const { return port_; }
+
+    bool accept_one() {
+        if (!wait_socket(listener_, NET_POLL_READ, kWait) || net_accept(listener_, &conn_) != 0)
+            return false;
+        return net_set_nonblocking(conn_, false) == 0;
+    }
+    bool send(const std::string &line) {
+        std::string data = line + "\r\n";
+        size_t off = 0;
+        while (off < data.size()) {
+            long n = net_send(conn_, data.data() + off, data.size() - off);
+            if (n <= 0) return false;
+            off += static_cast<size_t>(n);
+        }
+        return true;
+    }
+    // The next line the client sent, without its line end.
+    std::optional<std::string> read_line() {
+        uint64_t deadline = clock_monotonic_ms() + kWait;
+        for (;;) {
+            size_t lf = in_.find('\n');
+            if (lf != std::string::npos) {
+                std::string line = in_.substr(0, lf);
+                in_.erase(0, lf + 1);
+                if (!line.empty() && line.back() == '\r') line.pop_back();
+                return line;
+            }
+            if (!wait_socket(conn_, NET_POLL_READ, remaining_ms(deadline))) return std::nullopt;
+            char buf[512];
+            long n = net_recv(conn_, buf, sizeof buf);
+            if (n <= 0) return std::nullopt;
+            in_.append(buf, static_cast<size_t>(n));
+        }
+    }
+
+private:
+    net_socket listener_ = NET_INVALID_SOCKET;
+    net_socket conn_ = NET_INVALID_SOCKET;
+    int port_ = 0;
+    std::string in_;
+};
+
 class ClientTty : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -221,6 +319,87 @@ TEST_F(ClientTty, IncomingMessageLeavesHalfTypedLineIntact) {
     ASSERT_TRUE(got);
     EXPECT_EQ(strip_timestamp(*got), "<alice> hello world 世界");
     EXPECT_TRUE(tmux_.wait_for("<alice> hello world 世界")) << tmux_.dump();
+}
+
+// Names come from the v1 welcome line and from joins; works the same with
+// v2's member lists.
+TEST_F(ClientTty, TabCompletesNamesIncludingUtf8AndListsOnSecondTab) {
+    TestClient zhang, bobby;
+    ASSERT_TRUE(zhang.join(server_.port(), "张三"));
+    ASSERT_TRUE(tmux_.start(natter_cmd(server_.port(), "alice"), 60, 12));
+    ASSERT_TRUE(tmux_.wait_for("*** You are alice.")) << tmux_.dump();
+    ASSERT_TRUE(bobby.join(server_.port(), "bobby"));
+    ASSERT_TRUE(tmux_.wait_for("*** bobby joined")) << tmux_.dump();
+
+    ASSERT_TRUE(tmux_.type("hi 张"));
+    ASSERT_TRUE(tmux_.press("Tab"));
+    ASSERT_TRUE(tmux_.wait_for("alice> hi 张三")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.type("and BO"));   // the space after 张三 came with it
+    ASSERT_TRUE(tmux_.press("Tab"));     // bob, bobby: the common prefix
+    ASSERT_TRUE(tmux_.wait_for("alice> hi 张三 and bob")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.press("Tab"));     // nothing to add: the list
+    ASSERT_TRUE(tmux_.wait_for("bob  bobby")) << tmux_.dump();
+    int list_row = tmux_.find_row("bob  bobby");
+    int input_row = tmux_.find_row("alice> ");
+    EXPECT_GT(input_row, list_row) << tmux_.dump();
+    ASSERT_TRUE(tmux_.type("b"));
+    ASSERT_TRUE(tmux_.press("Tab"));
+    ASSERT_TRUE(tmux_.wait_row(input_row, "alice> hi 张三 and bobby")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.type("!"));
+    ASSERT_TRUE(tmux_.press("Enter"));
+    std::optional<std::string> got = bob_.read_until("<alice>");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(strip_timestamp(*got), "<alice> hi 张三 and bobby !");
+}
+
+// Protocol v2 from a script: the prompt names the room, history is dim
+// (checked in the pane's attributes), and Tab completes rooms and members.
+TEST(ClientTtyV2, PromptShowsTheRoomHistoryIsDimTabCompletesRooms) {
+    if (!std::getenv("LANG") && !std::getenv("LC_ALL")) setenv("LANG", "C.UTF-8", 1);
+    ScriptServer srv;
+    ASSERT_GT(srv.port(), 0);
+    Tmux tmux;
+    ASSERT_TRUE(tmux.start("env -u NO_COLOR TERM=xterm-256color " + natter_cmd(srv.port(), "alice"),
+                           70, 16));
+    ASSERT_TRUE(srv.accept_one());
+    ASSERT_TRUE(srv.send("*** Welcome to natter. 2 user(s) online. What is your name?"));
+    ASSERT_EQ(srv.read_line(), std::optional<std::string>("alice"));
+    for (const char *line : {
+             "*** You are alice. 3 user(s) online in 2 room(s). Type /help for commands.",
+             "[19:00:05] #lobby *** alice joined",
+             "*** Members of #lobby (3): @bob, carol, alice",
+             "*** History of #lobby (2 lines):",
+             "[19:00:01] #lobby <bob> earlier text",
+             "[2026-11-30 19:00:01] #lobby * bob waved yesterday",
+             "*** End of history of #lobby.",
+             "*** Now talking in #lobby.",
+             "[19:00:06] #lobby <carol> live text",
+         })
+        ASSERT_TRUE(srv.send(line));
+    ASSERT_TRUE(tmux.wait_for("alice #lobby>")) << tmux.dump();
+    ASSERT_TRUE(tmux.wait_for("<carol> live text")) << tmux.dump();
+    EXPECT_EQ(tmux.dim_at("earlier text"), std::optional<bool>(true)) << tmux.dump();
+    EXPECT_EQ(tmux.dim_at("<bob> earlier"), std::optional<bool>(true));
+    EXPECT_EQ(tmux.dim_at("waved yesterday"), std::optional<bool>(true));
+    EXPECT_EQ(tmux.dim_at("live text"), std::optional<bool>(false));
+    EXPECT_EQ(tmux.dim_at("[19:00:06]"), std::optional<bool>(true));   // timestamps as before
+
+    // Rooms and members from the lines above complete.
+    ASSERT_TRUE(srv.send("*** Now talking in #rust."));
+    ASSERT_TRUE(tmux.wait_for("alice #rust>")) << tmux.dump();
+    ASSERT_TRUE(tmux.type("/join #lo"));
+    ASSERT_TRUE(tmux.press("Tab"));
+    ASSERT_TRUE(tmux.wait_for("alice #rust> /join #lobby")) << tmux.dump();
+    ASSERT_TRUE(tmux.type("ca"));
+    ASSERT_TRUE(tmux.press("Tab"));
+    ASSERT_TRUE(tmux.wait_for("alice #rust> /join #lobby carol")) << tmux.dump();
+    ASSERT_TRUE(tmux.press("Enter"));
+    ASSERT_EQ(srv.read_line(), std::optional<std::string>("/join #lobby carol "));
+
+    ASSERT_TRUE(srv.send("*** Now talking in no room. Type /join ROOM to join one."));
+    ASSERT_TRUE(tmux.wait_row(tmux.find_row("Type /join ROOM") + 1, "alice>")) << tmux.dump();
+    ASSERT_TRUE(srv.send("[19:00:07] *** alice is now known as Alice"));
+    ASSERT_TRUE(tmux.wait_for("Alice>")) << tmux.dump();
 }
 
 TEST_F(ClientTty, WideCharactersEditByWholeCharacters) {
