@@ -55,7 +55,8 @@ typedef enum chat_result {
     CHAT_ERR_TARGET_NOT_MEMBER,
     CHAT_ERR_NOT_OPERATOR,
     CHAT_ERR_ALREADY_MEMBER,  /* chat_join: not an error for the user, nothing sent */
-    CHAT_ERR_TOO_LONG         /* a topic or reason over its limit */
+    CHAT_ERR_TOO_LONG         /* a topic over CHAT_TOPIC_MAX_BYTES (once sanitised);
+                               * reasons and parting words are cut instead */
 } chat_result;
 
 typedef enum chat_event_kind {

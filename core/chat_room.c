@@ -374,10 +374,13 @@ chat_result chat_set_topic(chat *c, chat_user *u, chat_room *r, const char *text
         return CHAT_ERR_NOT_MEMBER;
     if (!m->op && !c->cfg.open_topic)
         return CHAT_ERR_NOT_OPERATOR;
+    /* The limit holds for what is stored: sanitising may triple a byte. */
     if (len > CHAT_TOPIC_MAX_BYTES)
         return CHAT_ERR_TOO_LONG;
     if (!chat_sanitize(c, text, len, 0))
         return CHAT_ERR_NO_MEMORY;
+    if (c->text.len > CHAT_TOPIC_MAX_BYTES)
+        return CHAT_ERR_TOO_LONG;
     if (c->text.len > 0) {
         topic = (char *)malloc(c->text.len + 1);
         if (!topic)

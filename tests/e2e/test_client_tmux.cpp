@@ -296,21 +296,21 @@ protected:
 
 TEST_F(ClientTty, IncomingMessageLeavesHalfTypedLineIntact) {
     ASSERT_TRUE(tmux_.start(natter_cmd(server_.port(), "alice"), 60, 12));
-    ASSERT_TRUE(tmux_.wait_for("*** You are alice.")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("*** Now talking in #lobby.")) << tmux_.dump();
     ASSERT_TRUE(bob_.read_until("*** alice joined"));
 
     ASSERT_TRUE(tmux_.type("hello wor"));
-    ASSERT_TRUE(tmux_.wait_for("alice> hello wor")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("alice #lobby> hello wor")) << tmux_.dump();
     ASSERT_TRUE(bob_.send_line("ping from bob"));
     ASSERT_TRUE(tmux_.wait_for("<bob> ping from bob")) << tmux_.dump();
 
     int msg_row = tmux_.find_row("<bob> ping from bob");
-    int input_row = tmux_.find_row("alice> ");
+    int input_row = tmux_.find_row("alice #lobby> ");
     EXPECT_GT(input_row, msg_row) << tmux_.dump();
-    ASSERT_TRUE(tmux_.wait_row(input_row, "alice> hello wor")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_row(input_row, "alice #lobby> hello wor")) << tmux_.dump();
     int x, y;
     tmux_.cursor(&x, &y);
-    EXPECT_EQ(x, 16);
+    EXPECT_EQ(x, 23);  // "alice #lobby> hello wor" is 23 columns
     EXPECT_EQ(y, input_row);
 
     ASSERT_TRUE(tmux_.type("ld 世界"));
@@ -327,24 +327,24 @@ TEST_F(ClientTty, TabCompletesNamesIncludingUtf8AndListsOnSecondTab) {
     TestClient zhang, bobby;
     ASSERT_TRUE(zhang.join(server_.port(), "张三"));
     ASSERT_TRUE(tmux_.start(natter_cmd(server_.port(), "alice"), 60, 12));
-    ASSERT_TRUE(tmux_.wait_for("*** You are alice.")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("*** Now talking in #lobby.")) << tmux_.dump();
     ASSERT_TRUE(bobby.join(server_.port(), "bobby"));
     ASSERT_TRUE(tmux_.wait_for("*** bobby joined")) << tmux_.dump();
 
     ASSERT_TRUE(tmux_.type("hi 张"));
     ASSERT_TRUE(tmux_.press("Tab"));
-    ASSERT_TRUE(tmux_.wait_for("alice> hi 张三")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("alice #lobby> hi 张三")) << tmux_.dump();
     ASSERT_TRUE(tmux_.type("and BO"));   // the space after 张三 came with it
     ASSERT_TRUE(tmux_.press("Tab"));     // bob, bobby: the common prefix
-    ASSERT_TRUE(tmux_.wait_for("alice> hi 张三 and bob")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("alice #lobby> hi 张三 and bob")) << tmux_.dump();
     ASSERT_TRUE(tmux_.press("Tab"));     // nothing to add: the list
     ASSERT_TRUE(tmux_.wait_for("bob  bobby")) << tmux_.dump();
     int list_row = tmux_.find_row("bob  bobby");
-    int input_row = tmux_.find_row("alice> ");
+    int input_row = tmux_.find_row("alice #lobby> ");
     EXPECT_GT(input_row, list_row) << tmux_.dump();
     ASSERT_TRUE(tmux_.type("b"));
     ASSERT_TRUE(tmux_.press("Tab"));
-    ASSERT_TRUE(tmux_.wait_row(input_row, "alice> hi 张三 and bobby")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_row(input_row, "alice #lobby> hi 张三 and bobby")) << tmux_.dump();
     ASSERT_TRUE(tmux_.type("!"));
     ASSERT_TRUE(tmux_.press("Enter"));
     std::optional<std::string> got = bob_.read_until("<alice>");
@@ -404,18 +404,18 @@ TEST(ClientTtyV2, PromptShowsTheRoomHistoryIsDimTabCompletesRooms) {
 
 TEST_F(ClientTty, WideCharactersEditByWholeCharacters) {
     ASSERT_TRUE(tmux_.start(natter_cmd(server_.port(), "alice"), 60, 12));
-    ASSERT_TRUE(tmux_.wait_for("*** You are alice.")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("*** Now talking in #lobby.")) << tmux_.dump();
     ASSERT_TRUE(tmux_.type("你好世界"));
-    ASSERT_TRUE(tmux_.wait_for("alice> 你好世界")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("alice #lobby> 你好世界")) << tmux_.dump();
     ASSERT_TRUE(tmux_.press("Left"));
     ASSERT_TRUE(tmux_.press("Left"));
     ASSERT_TRUE(tmux_.press("BSpace"));
     ASSERT_TRUE(tmux_.type("x"));
-    int row = tmux_.find_row("alice> ");
-    ASSERT_TRUE(tmux_.wait_row(row, "alice> 你x世界")) << tmux_.dump();
+    int row = tmux_.find_row("alice #lobby> ");
+    ASSERT_TRUE(tmux_.wait_row(row, "alice #lobby> 你x世界")) << tmux_.dump();
     int x, y;
     tmux_.cursor(&x, &y);
-    EXPECT_EQ(x, 7 + 2 + 1);
+    EXPECT_EQ(x, 14 + 2 + 1);  // prompt, one wide character, x
     ASSERT_TRUE(tmux_.press("Enter"));
     std::optional<std::string> got = bob_.read_until("<alice>");
     ASSERT_TRUE(got);
@@ -423,16 +423,18 @@ TEST_F(ClientTty, WideCharactersEditByWholeCharacters) {
 }
 
 TEST_F(ClientTty, LongLineScrollsInsteadOfWrapping) {
-    ASSERT_TRUE(tmux_.start(natter_cmd(server_.port(), "alice"), 30, 8));
-    ASSERT_TRUE(tmux_.wait_for("*** You are alice.")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.start(natter_cmd(server_.port(), "alice"), 30, 16));
+    ASSERT_TRUE(tmux_.wait_for("*** Now talking in #lobby.")) << tmux_.dump();
     std::string text;
     for (int i = 0; i < 70; i++) text += static_cast<char>('a' + i % 26);
     ASSERT_TRUE(tmux_.type(text));
     // The end of the line is shown, right before the cursor; nothing wraps
     // onto the row below.
-    ASSERT_TRUE(tmux_.wait_for(text.substr(text.size() - 15))) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for(text.substr(text.size() - 10))) << tmux_.dump();
     std::vector<std::string> rows = tmux_.screen();
-    int row = tmux_.find_row(text.substr(text.size() - 15));
+    int row = tmux_.find_row(text.substr(text.size() - 10));
+    ASSERT_GE(row, 0);
+    ASSERT_LT(static_cast<size_t>(row) + 1, rows.size()) << "the input line must not be the last row";
     EXPECT_LT(rows[static_cast<size_t>(row)].size(), 30u);
     EXPECT_EQ(rows[static_cast<size_t>(row) + 1], "") << tmux_.dump();
     int x, y;
@@ -440,7 +442,7 @@ TEST_F(ClientTty, LongLineScrollsInsteadOfWrapping) {
     EXPECT_EQ(y, row);
     EXPECT_LE(x, 29);
     ASSERT_TRUE(tmux_.press("Home"));
-    ASSERT_TRUE(tmux_.wait_for("alice> abcdefghij")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("alice #lobby> abcdefghij")) << tmux_.dump();
     ASSERT_TRUE(tmux_.press("Enter"));
     std::optional<std::string> got = bob_.read_until("<alice>");
     ASSERT_TRUE(got);
@@ -458,7 +460,7 @@ TEST_F(ClientTty, AsksForNameAgainWhenRefusedAndCtrlCRestoresTerminal) {
     ASSERT_TRUE(tmux_.wait_row(row, "Your name:")) << tmux_.dump();
     ASSERT_TRUE(tmux_.type("alice"));
     ASSERT_TRUE(tmux_.press("Enter"));
-    ASSERT_TRUE(tmux_.wait_for("*** You are alice.")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("*** Now talking in #lobby.")) << tmux_.dump();
     ASSERT_TRUE(bob_.read_until("*** alice joined"));
 
     ASSERT_TRUE(tmux_.type("never sent"));
@@ -474,9 +476,9 @@ TEST_F(ClientTty, AsksForNameAgainWhenRefusedAndCtrlCRestoresTerminal) {
 TEST_F(ClientTty, ServerHangUpRestoresTerminal) {
     std::string file = stty_file("hangup");
     ASSERT_TRUE(tmux_.start(natter_then_stty(server_.port(), "alice", file), 70, 12));
-    ASSERT_TRUE(tmux_.wait_for("*** You are alice.")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("*** Now talking in #lobby.")) << tmux_.dump();
     ASSERT_TRUE(tmux_.type("half a line"));
-    ASSERT_TRUE(tmux_.wait_for("alice> half a line")) << tmux_.dump();
+    ASSERT_TRUE(tmux_.wait_for("alice #lobby> half a line")) << tmux_.dump();
     server_.stop();
     ASSERT_TRUE(tmux_.wait_for("STTY-DONE")) << tmux_.dump();
     EXPECT_GE(tmux_.find_row("natter: connection to server lost"), 0) << tmux_.dump();

@@ -405,6 +405,7 @@ TEST(Hostile, TerminalEscapesInNamesAreRefused) {
     ASSERT_TRUE(anon.send_all("eve\n"));
     ASSERT_TRUE(anon.until("*** You are eve.", 5000));
     ASSERT_TRUE(anon.until("*** eve joined", 5000));
+    ASSERT_TRUE(anon.until("*** Now talking in #lobby.", 5000));
     // The same names as a rename.
     for (const std::string &name : names) {
         ASSERT_TRUE(anon.send_all("/nick " + name + "\n"));
@@ -423,9 +424,9 @@ TEST(Hostile, TerminalEscapesInNamesAreRefused) {
     for (const std::string &why : anon.problems()) ADD_FAILURE() << "unsafe reply: " << why;
     // No rename happened.
     ASSERT_TRUE(room.bob.send_all("/who\n"));
-    auto who = room.bob.until("*** Online", 5000);
+    auto who = room.bob.until("*** Members of #lobby (3)", 5000);
     ASSERT_TRUE(who);
-    EXPECT_EQ(*who, "*** Online (3): alice, bob, eve");
+    EXPECT_EQ(*who, "*** Members of #lobby (3): @alice, bob, eve");
     ASSERT_NO_FATAL_FAILURE(expect_room_healthy(room.port(), room.alice, room.bob));
 }
 
@@ -533,6 +534,7 @@ TEST(Hostile, NamesDifferingOnlyInAsciiCaseAreTaken) {
     ASSERT_TRUE(mallory.send_all("mallory\n"));
     ASSERT_TRUE(mallory.until("*** You are mallory.", 5000));
     ASSERT_TRUE(mallory.until("*** mallory joined", 5000));
+    ASSERT_TRUE(mallory.until("*** Now talking in #lobby.", 5000));
     for (const char *name : {"ALICE", "Bob"}) {
         ASSERT_TRUE(mallory.send_all("/nick " + std::string(name) + "\n"));
         auto reply = mallory.line(5000);
@@ -540,9 +542,9 @@ TEST(Hostile, NamesDifferingOnlyInAsciiCaseAreTaken) {
         EXPECT_EQ(*reply, "! Name \"" + std::string(name) + "\" is taken.");
     }
     ASSERT_TRUE(room.bob.send_all("/who\n"));
-    auto who = room.bob.until("*** Online", 5000);
+    auto who = room.bob.until("*** Members of #lobby (3)", 5000);
     ASSERT_TRUE(who);
-    EXPECT_EQ(*who, "*** Online (3): alice, bob, mallory");
+    EXPECT_EQ(*who, "*** Members of #lobby (3): @alice, bob, mallory");
     ASSERT_NO_FATAL_FAILURE(expect_room_healthy(room.port(), room.alice, room.bob));
 }
 

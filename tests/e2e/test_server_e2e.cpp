@@ -43,11 +43,19 @@ TEST(ServerE2E, WelcomeNameAndJoin) {
     ASSERT_TRUE(alice.send_line("alice"));
     auto you = alice.read_line();
     ASSERT_TRUE(you);
-    EXPECT_EQ(you->rfind("*** You are alice. Online (1): alice", 0), 0u) << *you;
+    EXPECT_EQ(*you, "*** You are alice. 1 user(s) online in 1 room(s). Type /help for commands.");
+    // Everyone starts in the default room.
     auto joined = alice.read_line();
     ASSERT_TRUE(joined);
     EXPECT_EQ(strip_timestamp(*joined), "*** alice joined");
     EXPECT_NE(*joined, strip_timestamp(*joined)) << "events carry a [HH:MM:SS] stamp";
+    EXPECT_EQ(joined->substr(11, 7), "#lobby ") << "room events name their room";
+    auto members = alice.read_line();
+    ASSERT_TRUE(members);
+    EXPECT_EQ(*members, "*** Members of #lobby (1): @alice");
+    auto now = alice.read_line();
+    ASSERT_TRUE(now);
+    EXPECT_EQ(*now, "*** Now talking in #lobby.");
 
     TestClient bob;
     ASSERT_TRUE(bob.connect(server.port()));

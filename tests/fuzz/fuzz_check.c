@@ -101,6 +101,14 @@ static bool has_stamp(const char *s, size_t len)
            ascii_digit(s[8]) && s[9] == ']' && s[10] == ' ';
 }
 
+/* "[YYYY-MM-DD HH:MM:SS] " (a history line from an earlier day) */
+static bool has_dated_stamp(const char *s, size_t len)
+{
+    return len >= 22 && s[0] == '[' && ascii_digit(s[1]) && ascii_digit(s[4]) && s[5] == '-' &&
+           s[8] == '-' && ascii_digit(s[10]) && s[11] == ' ' && s[14] == ':' && s[17] == ':' &&
+           s[20] == ']' && s[21] == ' ';
+}
+
 /* The name that ends at the first byte in stops (names hold neither spaces
  * nor '>' nor '*'); it must be a valid name. */
 static void check_name_until(const char *line, size_t len, const char *s, size_t n, const char *stops)
@@ -161,23 +169,39 @@ static void check_name_list(const char *line, size_t len, const char *s, size_t 
     }
 }
 
-/* "Online (N): LIST" where LIST runs to the end or to ". Type /help...". */
-static void check_online(const char *line, size_t len, const char *s, size_t n)
+/* "#room " at s: a valid room name and a space; returns its length. */
+static size_t room_tag_length(const char *line, size_t len, const char *s, size_t n)
 {
-    const char *tail = ". Type /help for commands.";
-    size_t tail_len = strlen(tail);
+    size_t k = 0;
+    while (k < n && s[k] != ' ')
+        k++;
+    if (k == n || room_name_check(s, k) != NAME_OK)
+        fuzz_fail("a line names an invalid room", line, len);
+    return k + 1;
+}
+
+/* "Members of #ROOM (N): LIST", operators marked '@'. With FUZZ_SLOTS
+ * connections every list fits on one line, so it holds N names. */
+static void check_members(const char *line, size_t len, const char *s, size_t n)
+{
     unsigned long count = 0;
-    size_t i = 8;   /* after "Online (" */
-    if (!has_prefix(s, n, "Online ("))
-        return;
+    size_t i = 11;   /* after "Members of " */
+    char plain[1024];
+    size_t plain_len = 0, k;
+    i += room_tag_length(line, len, s + i, n - i);
+    if (!has_prefix(s + i, n - i, "("))
+        fuzz_fail("a malformed member list", line, len);
+    i++;
     while (i < n && ascii_digit(s[i]))
         count = count * 10 + (unsigned long)(s[i++] - '0');
     if (!has_prefix(s + i, n - i, "): "))
-        fuzz_fail("a malformed online list", line, len);
+        fuzz_fail("a malformed member list", line, len);
     i += 3;
-    if (n - i >= tail_len && memcmp(s + n - tail_len, tail, tail_len) == 0)
-        n -= tail_len;
-    check_name_list(line, len, s + i, n - i, count);
+    /* Drop the '@' in front of operators' names. */
+    for (k = i; k < n && plain_len < sizeof plain; k++)
+        if (!(s[k] == '@' && (k == i || s[k - 1] == ' ')))
+            plain[plain_len++] = s[k];
+    check_name_list(line, len, plain, plain_len, count);
 }
 
 /* One line (without CRLF). */
@@ -190,21 +214,24 @@ static void check_line(const char *line, size_t len)
     if (has_prefix(s, n, "! "))
         return;
     if (has_prefix(s, n, "*** ")) {
-        const char *online = NULL;
-        size_t k;
-        for (k = 0; k + 8 <= n; k++)
-            if (memcmp(s + k, "Online (", 8) == 0) {
-                online = s + k;
-                break;
-            }
-        if (online && (has_prefix(s, n, "*** Online (") || has_prefix(s, n, "*** You are ")))
-            check_online(line, len, online, n - (size_t)(online - s));
+        if (has_prefix(s, n, "*** Members of "))
+            check_members(line, len, s + 4, n - 4);
         return;
     }
-    if (!has_stamp(s, n))
+    if (has_stamp(s, n)) {
+        s += 11;
+        n -= 11;
+    } else if (has_dated_stamp(s, n)) {
+        s += 22;
+        n -= 22;
+    } else {
         fuzz_fail("a line that is neither '! ', '*** ' nor time-stamped", line, len);
-    s += 11;
-    n -= 11;
+    }
+    if (has_prefix(s, n, "#")) {
+        size_t tag = room_tag_length(line, len, s, n);
+        s += tag;
+        n -= tag;
+    }
     if (has_prefix(s, n, "<"))
         check_name_until(line, len, s + 1, n - 1, ">");
     else if (has_prefix(s, n, "*** "))

@@ -36,7 +36,10 @@ bool TestClient::join(int port, const std::string &name) {
     if (!read_until("What is your name?")) return false;
     if (!send_line(name)) return false;
     std::optional<std::string> reply = read_line();
-    return reply && reply->rfind("*** You are ", 0) == 0;
+    if (!reply || reply->rfind("*** You are ", 0) != 0) return false;
+    // Then the default room's join: joined, members, history, and last
+    // "*** Now talking in #lobby.".
+    return read_until("*** Now talking in ").has_value();
 }
 
 bool TestClient::send_raw(const std::string &data, int timeout_ms) {
@@ -116,9 +119,21 @@ void TestClient::close() { close_socket(&sock_); }
 void TestClient::reset() { reset_socket(&sock_); }
 
 std::string strip_timestamp(const std::string &line) {
-    // "[HH:MM:SS] " is 11 bytes.
+    // "[HH:MM:SS] " is 11 bytes; a history line from an earlier day has
+    // "[YYYY-MM-DD HH:MM:SS] " (22 bytes).
+    size_t skip = 0;
     if (line.size() >= 11 && line[0] == '[' && line[3] == ':' && line[6] == ':' &&
         line[9] == ']' && line[10] == ' ')
-        return line.substr(11);
-    return line;
+        skip = 11;
+    else if (line.size() >= 22 && line[0] == '[' && line[5] == '-' && line[8] == '-' &&
+             line[11] == ' ' && line[14] == ':' && line[17] == ':' && line[20] == ']' &&
+             line[21] == ' ')
+        skip = 22;
+    if (skip == 0) return line;
+    // Then the room tag of a room line: "#lobby ".
+    if (line.size() > skip && line[skip] == '#') {
+        size_t space = line.find(' ', skip);
+        if (space != std::string::npos) skip = space + 1;
+    }
+    return line.substr(skip);
 }

@@ -18,8 +18,9 @@ public:
     TestClient &operator=(const TestClient &) = delete;
 
     bool connect(int port, const char *host = "127.0.0.1");
-    // Connect, read the welcome, send name and read up to the "*** You are"
-    // reply. False if any step fails or the name is refused.
+    // Connect, read the welcome, send name, read the "*** You are" reply and
+    // the default room's join up to "*** Now talking in #lobby.". False if
+    // any step fails or the name is refused.
     bool join(int port, const std::string &name);
 
     // Write all of data (waits for writability, bounded by timeout_ms).
@@ -51,5 +52,7 @@ private:
     bool eof_ = false;
 };
 
-// "[12:34:56] <alice> hi" -> "<alice> hi"; other lines unchanged.
+// "[12:34:56] #lobby <alice> hi" -> "<alice> hi" (the time stamp, in
+// either form, and the room tag removed); lines without a time stamp are
+// returned unchanged.
 std::string strip_timestamp(const std::string &line);
