@@ -108,21 +108,36 @@ void chat_deliver_room(chat *c, chat_room *r, const chat_event *ev)
 
 /* Deliver to everyone who shares at least one room with u, once each, and to
  * u itself when include_self. The mark epoch makes "once" O(1) per member
- * without a set to allocate. */
+ * without a set to allocate. Rooms are walked smallest first, so ev.via is
+ * the smallest room each recipient shares with u. */
 static void deliver_sharing(chat *c, chat_user *u, const chat_event *ev, bool include_self)
 {
+    chat_room *rooms[CHAT_MAX_ROOMS_PER_USER];
+    size_t n = 0, i, j;
     chat_member *mine, *m;
+    chat_event copy = *ev;
     uint64_t epoch = ++c->mark_epoch;
 
+    for (mine = u->rooms_head; mine && n < CHAT_MAX_ROOMS_PER_USER; mine = mine->user_next) {
+        /* Insertion sort by size: a user is in at most 100 rooms. */
+        for (j = n; j > 0 && rooms[j - 1]->member_count > mine->room->member_count; j--)
+            rooms[j] = rooms[j - 1];
+        rooms[j] = mine->room;
+        n++;
+    }
     u->mark = epoch;
-    if (include_self)
-        chat_deliver(c, u, ev);
-    for (mine = u->rooms_head; mine; mine = mine->user_next)
-        for (m = mine->room->head; m; m = m->room_next)
+    if (include_self) {
+        copy.via = NULL;
+        chat_deliver(c, u, &copy);
+    }
+    for (i = 0; i < n; i++) {
+        copy.via = rooms[i];
+        for (m = rooms[i]->head; m; m = m->room_next)
             if (m->user->mark != epoch) {
                 m->user->mark = epoch;
-                chat_deliver(c, m->user, ev);
+                chat_deliver(c, m->user, &copy);
             }
+    }
 }
 
 /* Log the NULL-terminated list of strings as one line. */

@@ -88,6 +88,10 @@ typedef struct chat_event {
     const char *reason;     /* CHAT_QUIT: "quit", "connection closed", "too slow" ... */
     const char *text;       /* sanitised; NUL-terminated; text_len bytes */
     size_t text_len;
+    /* User events (CHAT_RENAME, CHAT_QUIT): the smallest room this recipient
+     * shares with the actor (NULL for the actor itself), so a front-end can
+     * keep quiet about departures seen only through huge rooms. */
+    const chat_room *via;
 } chat_event;
 
 /* A front-end's callbacks for its users. */

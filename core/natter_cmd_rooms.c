@@ -105,7 +105,7 @@ static void members_line_start(natter_fe *fe, chat_room *r)
     tb_puts(&fe->line, chat_room_name(r));
     tb_puts(&fe->line, " (");
     tb_put_size(&fe->line, chat_room_member_count(r));
-    tb_puts(&fe->line, "): ");
+    tb_puts(&fe->line, chat_room_member_count(r) > 0 ? "): " : ").");
 }
 
 /* "*** Members of #rust (3): @bob, carol, alice", longest-present first,

@@ -22,8 +22,9 @@ typedef struct natter_session natter_session;
 
 typedef struct natter_fe_config {
     size_t max_line;        /* quoted in "Line too long (limit N bytes)" */
-    /* Join and leave notices are sent only in rooms of at most this many
-     * members (0: always), so a join storm in a huge room is not O(n^2). */
+    /* Join, part and quit notices are sent only through rooms of at most
+     * this many members (0: always), so a join or disconnect storm in a huge
+     * room is not O(n^2) lines. */
     size_t announce_limit;
 } natter_fe_config;
 

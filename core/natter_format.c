@@ -171,13 +171,20 @@ bool nfe_format_event(natter_fe *fe, text_buf *b, const chat_event *ev, bool to_
 }
 
 /* Join and leave notices stay out of rooms bigger than the announce limit:
- * 10,000 people joining a room must not cost 10,000 x 10,000 lines. */
+ * 10,000 people joining (or dropping out of) a room must not cost 10,000 x
+ * 10,000 lines. A departure from the server is still told to whoever shares
+ * a room of announceable size with the leaver (ev->via is the smallest). */
 static bool too_big_to_announce(const natter_fe *fe, const chat_event *ev)
 {
-    if (ev->kind != CHAT_JOIN && ev->kind != CHAT_PART)
+    const chat_room *r;
+
+    if (ev->kind == CHAT_JOIN || ev->kind == CHAT_PART)
+        r = ev->room;
+    else if (ev->kind == CHAT_QUIT)
+        r = ev->via;
+    else
         return false;
-    return fe->cfg.announce_limit > 0 && ev->room &&
-           chat_room_member_count(ev->room) > fe->cfg.announce_limit;
+    return fe->cfg.announce_limit > 0 && r && chat_room_member_count(r) > fe->cfg.announce_limit;
 }
 
 void nfe_deliver(void *ctx, void *session, const chat_user *to, const chat_event *ev)

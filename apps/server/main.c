@@ -43,8 +43,8 @@ static const char usage_text[] =
     "      --history N         lines of each room shown to whoever joins (default 50;\n"
     "                          0 = no history)\n"
     "      --open-topic        anyone in a room may set its topic (default: operators)\n"
-    "      --announce-limit N  announce joins and leaves only in rooms of at most N\n"
-    "                          members (default 200; 0 = always)\n"
+    "      --announce-limit N  announce joins, parts and quits only through rooms of at\n"
+    "                          most N members (default 200; 0 = always)\n"
     "  -q, --quiet             do not log chat text (connections are still logged)\n"
     "  -V, --version           print the version and exit\n"
     "  -h, --help              print this help and exit\n";
