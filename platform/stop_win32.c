@@ -1,10 +1,12 @@
 /* stop_win32.c - stop.h on Windows: a console control handler for Ctrl-C,
  * Ctrl-Break, closing the console window, log-off and shut-down. The handler
- * runs on a thread the system creates, while the main loop keeps running. */
+ * runs on a thread the system creates, while the main loop keeps running.
+ * Ctrl-C on a console that reads raw keys is passed on as a key. */
 #include "platform/stop.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <windows.h>
 
 /* How long a close / log-off / shut-down waits for stop_hook_done(); Windows
@@ -32,12 +34,38 @@ static bool ends_the_process(DWORD type)
            type == CTRL_SHUTDOWN_EVENT;
 }
 
+/* With ENABLE_PROCESSED_INPUT off (raw mode, term.h) Windows delivers
+ * Ctrl-C as a key, which the client takes as "leave politely". Wine in a
+ * Unix terminal raises CTRL_C_EVENT all the same (the terminal keeps ISIG),
+ * so in that mode the event becomes the key it stands for, written to the
+ * console input. Returns false when the event should stop the program. */
+static bool pass_on_as_key(DWORD type)
+{
+    HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+    INPUT_RECORD rec[2];
+    DWORD mode, n = 0;
+
+    if (type != CTRL_C_EVENT || !GetConsoleMode(in, &mode) || (mode & ENABLE_PROCESSED_INPUT))
+        return false;
+    memset(rec, 0, sizeof rec);
+    rec[0].EventType = KEY_EVENT;
+    rec[0].Event.KeyEvent.bKeyDown = TRUE;
+    rec[0].Event.KeyEvent.wRepeatCount = 1;
+    rec[0].Event.KeyEvent.wVirtualKeyCode = 'C';
+    rec[0].Event.KeyEvent.uChar.UnicodeChar = 3;
+    rec[0].Event.KeyEvent.dwControlKeyState = LEFT_CTRL_PRESSED;
+    rec[1] = rec[0];
+    rec[1].Event.KeyEvent.bKeyDown = FALSE;
+    return WriteConsoleInputW(in, rec, 2, &n) && n == 2;
+}
+
 static BOOL WINAPI on_console_control(DWORD type)
 {
     bool handled = false;
     AcquireSRWLockExclusive(&hook_lock);
     if (hook.fn != NULL) {
-        hook.fn(hook.arg);
+        if (!pass_on_as_key(type))
+            hook.fn(hook.arg);
         handled = true;
     }
     ReleaseSRWLockExclusive(&hook_lock);

@@ -15,8 +15,10 @@ bool term_stdout_is_tty(void);
 
 /* Windows: UTF-8 console code pages and ENABLE_VIRTUAL_TERMINAL_PROCESSING
  * so ANSI sequences work in cmd.exe and PowerShell (the previous code pages
- * and modes come back at exit). A no-op on POSIX. Returns 0, or -1 if VT
- * sequences are not available. */
+ * and modes come back at exit); a console that does not interpret them
+ * (older Windows, wine) has the ones term_write() gets carried out with
+ * console calls. A no-op on POSIX. Returns 0, or -1 if the console's mode
+ * cannot be read. */
 int term_prepare_output(void);
 
 /* Raw input: no echo, no line buffering, no signal keys (Ctrl-C arrives as
@@ -33,8 +35,9 @@ int term_columns(void);
  * the width is polled, so call this regularly). */
 bool term_resized(void);
 
-/* Write all of data (UTF-8, whole characters) to standard output, unbuffered:
- * on a Windows console as UTF-16 through WriteConsoleW, elsewhere as bytes.
+/* Write all of data (UTF-8, whole characters and whole VT sequences) to
+ * standard output, unbuffered: on a Windows console as UTF-16 through
+ * WriteConsoleW, elsewhere as bytes.
  * Returns 0, or -1 when the output is gone (closed pipe, hung-up terminal). */
 int term_write(const char *data, size_t len);
 

@@ -1,9 +1,11 @@
 /* term_win32.c - the Windows console: UTF-8 code pages, VT output processing
- * (ANSI sequences in cmd.exe, PowerShell and Windows Terminal), raw input
- * (no line editing, no echo, Ctrl-C as a key) and UTF-16 output through
+ * (ANSI sequences in cmd.exe, PowerShell and Windows Terminal; carried out
+ * by conout_win32.c where the console does not do it), raw input (no line
+ * editing, no echo, Ctrl-C as a key) and UTF-16 output through
  * WriteConsoleW. The console is shared with the shell that started us, so
  * every mode and code page changed here is put back at exit. */
 #include "platform/term.h"
+#include "platform/conout_internal.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -93,9 +95,16 @@ int term_prepare_output(void)
         if (!GetConsoleMode(out, &saved_out_mode))
             return -1;
         out_mode_saved = 1;
+        /* A console that refuses the VT mode (before Windows 10), or takes
+         * it and still prints the sequences as text (wine), gets them
+         * carried out with console calls instead. */
+        mode = saved_out_mode | ENABLE_PROCESSED_OUTPUT | ENABLE_VIRTUAL_TERMINAL_PROCESSING;
+        if (!SetConsoleMode(out, mode) || !conout_vt_works(out)) {
+            SetConsoleMode(out, saved_out_mode | ENABLE_PROCESSED_OUTPUT);
+            conout_emulate_vt(out);
+        }
     }
-    mode = saved_out_mode | ENABLE_PROCESSED_OUTPUT | ENABLE_VIRTUAL_TERMINAL_PROCESSING;
-    return SetConsoleMode(out, mode) ? 0 : -1;
+    return 0;
 }
 
 int term_raw_enable(void)
@@ -152,41 +161,12 @@ static int write_bytes(HANDLE out, const char *data, size_t len)
     return 0;
 }
 
-/* The console takes UTF-16: WriteConsoleW shows every character whatever
- * the code page, where WriteFile of UTF-8 depends on it. */
-static int write_console(HANDLE out, const char *data, size_t len)
-{
-    int wlen;
-    wchar_t *w;
-    int off = 0, result = 0;
-
-    if (len > 0x7fffffff)
-        return -1;
-    wlen = MultiByteToWideChar(CP_UTF8, 0, data, (int)len, NULL, 0);
-    if (wlen <= 0)
-        return write_bytes(out, data, len);
-    w = (wchar_t *)malloc((size_t)wlen * sizeof *w);
-    if (!w)
-        return -1;
-    MultiByteToWideChar(CP_UTF8, 0, data, (int)len, w, wlen);
-    while (off < wlen) {
-        DWORD n = 0, chunk = (DWORD)(wlen - off > 8192 ? 8192 : wlen - off);
-        if (!WriteConsoleW(out, w + off, chunk, &n, NULL) || n == 0) {
-            result = -1;
-            break;
-        }
-        off += (int)n;
-    }
-    free(w);
-    return result;
-}
-
 int term_write(const char *data, size_t len)
 {
     HANDLE out = std_out();
     if (len == 0)
         return 0;
     if (is_console(out))
-        return write_console(out, data, len);
+        return conout_write(out, data, len);
     return write_bytes(out, data, len);
 }
