@@ -129,6 +129,31 @@ chat_room *chat_default_room(const chat *c)
     return c->default_room;
 }
 
+/* An event in room r by actor (may be NULL), carrying c->text when with_text. */
+static chat_event room_event(chat *c, chat_event_kind kind, chat_room *r, chat_user *actor,
+                             bool with_text)
+{
+    chat_event ev = chat_event_begin(c, kind);
+
+    ev.room = r;
+    ev.room_name = r->name;
+    if (actor) {
+        ev.actor = actor;
+        ev.actor_name = actor->name;
+    }
+    if (with_text) {
+        ev.text = c->text.data;
+        ev.text_len = c->text.len;
+    }
+    return ev;
+}
+
+static void set_target(chat_event *ev, chat_user *target)
+{
+    ev->target = target;
+    ev->target_name = target->name;
+}
+
 /* ---- membership ------------------------------------------------------- */
 
 chat_member *chat_membership(const chat_user *u, const chat_room *r)
@@ -199,11 +224,8 @@ static void ensure_operator(chat *c, chat_room *r, const chat_member *except, bo
     chat_log(c, CHAT_LOG_EVENT, "op ", m->user->name, " in ", r->name, " (automatic)",
              (const char *)NULL);
     if (announce) {
-        chat_event ev = chat_event_begin(c, CHAT_OP);
-        ev.room = r;
-        ev.room_name = r->name;
-        ev.target = m->user;
-        ev.target_name = m->user->name;
+        chat_event ev = room_event(c, CHAT_OP, r, NULL, false);
+        set_target(&ev, m->user);
         chat_deliver_room(c, r, &ev);
     }
 }
@@ -281,11 +303,7 @@ chat_result chat_join(chat *c, chat_user *u, const char *name, size_t len, chat_
     if (created)
         chat_log(c, CHAT_LOG_EVENT, "create ", r->name, " by ", u->name, (const char *)NULL);
     chat_log(c, CHAT_LOG_EVENT, "join ", u->name, " ", r->name, (const char *)NULL);
-    ev = chat_event_begin(c, CHAT_JOIN);
-    ev.room = r;
-    ev.room_name = r->name;
-    ev.actor = u;
-    ev.actor_name = u->name;
+    ev = room_event(c, CHAT_JOIN, r, u, false);
     chat_deliver_room(c, r, &ev);
     *out = r;
     return CHAT_OK;
@@ -311,13 +329,7 @@ chat_result chat_part(chat *c, chat_user *u, chat_room *r, const char *text, siz
         return CHAT_ERR_NOT_MEMBER;
     if (!chat_sanitize(c, text, len, CHAT_REASON_MAX_BYTES))
         return CHAT_ERR_NO_MEMORY;
-    ev = chat_event_begin(c, CHAT_PART);
-    ev.room = r;
-    ev.room_name = r->name;
-    ev.actor = u;
-    ev.actor_name = u->name;
-    ev.text = c->text.data;
-    ev.text_len = c->text.len;
+    ev = room_event(c, CHAT_PART, r, u, true);
     chat_deliver_room(c, r, &ev);
     chat_log(c, CHAT_LOG_EVENT, "part ", u->name, " ", r->name, (const char *)NULL);
     leave_room(c, m);
@@ -348,13 +360,7 @@ chat_result chat_say(chat *c, chat_user *u, chat_room *r, const char *text, size
         return CHAT_ERR_NOT_MEMBER;
     if (!chat_sanitize(c, text, len, 0))
         return CHAT_ERR_NO_MEMORY;
-    ev = chat_event_begin(c, action ? CHAT_ACTION : CHAT_SAY);
-    ev.room = r;
-    ev.room_name = r->name;
-    ev.actor = u;
-    ev.actor_name = u->name;
-    ev.text = c->text.data;
-    ev.text_len = c->text.len;
+    ev = room_event(c, action ? CHAT_ACTION : CHAT_SAY, r, u, true);
     chat_deliver_room(c, r, &ev);
     remember(r, &ev, u->name);
     if (action)
@@ -392,13 +398,7 @@ chat_result chat_set_topic(chat *c, chat_user *u, chat_room *r, const char *text
     r->topic_len = topic ? c->text.len : 0;
     memcpy(r->topic_setter, u->name, u->name_len + 1);
     r->topic_time = chat_now(c);
-    ev = chat_event_begin(c, CHAT_TOPIC);
-    ev.room = r;
-    ev.room_name = r->name;
-    ev.actor = u;
-    ev.actor_name = u->name;
-    ev.text = c->text.data;
-    ev.text_len = c->text.len;
+    ev = room_event(c, CHAT_TOPIC, r, u, true);
     chat_deliver_room(c, r, &ev);
     remember(r, &ev, u->name);
     chat_log(c, CHAT_LOG_EVENT, "topic ", r->name, " by ", u->name, (const char *)NULL);
@@ -420,15 +420,8 @@ chat_result chat_kick(chat *c, chat_user *op, chat_room *r, chat_user *target, c
         return CHAT_ERR_TARGET_NOT_MEMBER;
     if (!chat_sanitize(c, reason, len, CHAT_REASON_MAX_BYTES))
         return CHAT_ERR_NO_MEMORY;
-    ev = chat_event_begin(c, CHAT_KICK);
-    ev.room = r;
-    ev.room_name = r->name;
-    ev.actor = op;
-    ev.actor_name = op->name;
-    ev.target = target;
-    ev.target_name = target->name;
-    ev.text = c->text.data;
-    ev.text_len = c->text.len;
+    ev = room_event(c, CHAT_KICK, r, op, true);
+    set_target(&ev, target);
     chat_deliver_room(c, r, &ev);
     chat_log(c, CHAT_LOG_EVENT, "kick ", target->name, " from ", r->name, " by ", op->name,
              (const char *)NULL);
@@ -454,13 +447,8 @@ chat_result chat_set_operator(chat *c, chat_user *op, chat_room *r, chat_user *t
     if (!on && r->op_count == 1 && r->member_count == 1)
         return CHAT_OK;
     set_op(theirs, on);
-    ev = chat_event_begin(c, on ? CHAT_OP : CHAT_DEOP);
-    ev.room = r;
-    ev.room_name = r->name;
-    ev.actor = op;
-    ev.actor_name = op->name;
-    ev.target = target;
-    ev.target_name = target->name;
+    ev = room_event(c, on ? CHAT_OP : CHAT_DEOP, r, op, false);
+    set_target(&ev, target);
     chat_deliver_room(c, r, &ev);
     chat_log(c, CHAT_LOG_EVENT, on ? "op " : "deop ", target->name, " in ", r->name, " by ",
              op->name, (const char *)NULL);
