@@ -53,8 +53,11 @@ void chat_destroy(chat *c)
         return;
     /* Users are reached through the name map; rooms free the members. */
     for (i = 0; i < c->users.cap; i++)
-        if (c->users.slots[i].key)
-            free(c->users.slots[i].value);
+        if (c->users.slots[i].key) {
+            chat_user *u = (chat_user *)c->users.slots[i].value;
+            free(u->away);
+            free(u);
+        }
     chat_rooms_free(c);
     name_map_free(&c->users);
     name_map_free(&c->rooms);
@@ -219,6 +222,7 @@ chat_user *chat_user_add(chat *c, const char *name, size_t len, const chat_sink 
     u->name_len = len;
     u->sink = *sink;
     u->session = session;
+    chat_user_set_details(u, NULL, NULL, NULL);
     if (name_map_put(&c->users, u->name, u->name_len, u) != 0) {
         free(u);
         *err = CHAT_ERR_NO_MEMORY;
@@ -280,6 +284,7 @@ void chat_user_remove(chat *c, chat_user *u, const char *reason, const char *tex
         chat_room_remove_member(c, u->rooms_head, !c->shutting_down);
     name_map_remove(&c->users, u->name, u->name_len);
     c->user_count--;
+    free(u->away);
     free(u);
 }
 
@@ -298,6 +303,78 @@ size_t chat_user_name_len(const chat_user *u)
     return u->name_len;
 }
 
+/* Copy at most max bytes of s (cut at a character boundary) into out,
+ * keeping only printable text: these strings go into IRC prefixes. */
+static void copy_detail(char *out, size_t max, const char *s)
+{
+    size_t n = 0;
+
+    for (; s && *s && n < max; s++)
+        if ((unsigned char)*s > 0x20 && *s != 0x7F)
+            out[n++] = *s;
+    while (n > 0 && ((unsigned char)out[n - 1] & 0xC0) == 0x80 && n == max)
+        n--;
+    out[n] = '\0';
+}
+
+void chat_user_set_details(chat_user *u, const char *ident, const char *host, const char *realname)
+{
+    copy_detail(u->ident, CHAT_IDENT_MAX_BYTES, ident ? ident : u->name);
+    copy_detail(u->host, CHAT_HOST_MAX_BYTES, host ? host : "natter");
+    /* A real name may hold spaces: only controls are dropped. */
+    {
+        const char *r = realname ? realname : u->name;
+        size_t n = 0;
+        for (; *r && n < CHAT_REALNAME_MAX_BYTES; r++)
+            if ((unsigned char)*r >= 0x20 && *r != 0x7F)
+                u->realname[n++] = *r;
+        while (n == CHAT_REALNAME_MAX_BYTES && n > 0 &&
+               ((unsigned char)u->realname[n - 1] & 0xC0) == 0x80)
+            n--;
+        u->realname[n] = '\0';
+    }
+    if (!u->ident[0])
+        copy_detail(u->ident, CHAT_IDENT_MAX_BYTES, "user");
+    if (!u->host[0])
+        copy_detail(u->host, CHAT_HOST_MAX_BYTES, "natter");
+}
+
+const char *chat_user_ident(const chat_user *u)
+{
+    return u->ident;
+}
+
+const char *chat_user_host(const chat_user *u)
+{
+    return u->host;
+}
+
+const char *chat_user_realname(const chat_user *u)
+{
+    return u->realname;
+}
+
+const char *chat_user_label(const chat_user *u)
+{
+    return u->label;
+}
+
+void chat_user_set_away(chat *c, chat_user *u, const char *text, size_t len)
+{
+    free(u->away);
+    u->away = NULL;
+    if (!text || len == 0 || !chat_sanitize(c, text, len, CHAT_AWAY_MAX_BYTES))
+        return;
+    u->away = (char *)malloc(c->text.len + 1);
+    if (u->away)
+        memcpy(u->away, c->text.data, c->text.len + 1);
+}
+
+const char *chat_user_away(const chat_user *u)
+{
+    return u->away;
+}
+
 void *chat_user_session(const chat_user *u)
 {
     return u->session;
@@ -308,13 +385,14 @@ size_t chat_user_count(const chat *c)
     return c->user_count;
 }
 
-chat_result chat_private(chat *c, chat_user *from, chat_user *to, const char *text, size_t len)
+static chat_result send_private(chat *c, chat_event_kind kind, chat_user *from, chat_user *to,
+                                const char *text, size_t len)
 {
     chat_event ev;
 
     if (!chat_sanitize(c, text, len, 0))
         return CHAT_ERR_NO_MEMORY;
-    ev = chat_event_begin(c, CHAT_PRIVATE);
+    ev = chat_event_begin(c, kind);
     ev.actor = from;
     ev.actor_name = from->name;
     ev.target = to;
@@ -325,6 +403,18 @@ chat_result chat_private(chat *c, chat_user *from, chat_user *to, const char *te
     if (to != from)
         chat_deliver(c, from, &ev);
     /* Private text stays private: only who wrote to whom is logged. */
-    chat_log(c, CHAT_LOG_EVENT, "msg ", from->name, " -> ", to->name, (const char *)NULL);
+    chat_log(c, CHAT_LOG_EVENT, kind == CHAT_PRIVATE ? "msg " : "notice ", from->name, " -> ",
+             to->name, (const char *)NULL);
     return CHAT_OK;
+}
+
+chat_result chat_private(chat *c, chat_user *from, chat_user *to, const char *text, size_t len)
+{
+    return send_private(c, CHAT_PRIVATE, from, to, text, len);
+}
+
+chat_result chat_private_notice(chat *c, chat_user *from, chat_user *to, const char *text,
+                                size_t len)
+{
+    return send_private(c, CHAT_PRIVATE_NOTICE, from, to, text, len);
 }

@@ -70,7 +70,11 @@ typedef enum chat_event_kind {
     CHAT_DEOP,      /* room, actor, target */
     CHAT_RENAME,    /* actor (already renamed), old_name; to everyone sharing a room, once */
     CHAT_QUIT,      /* actor, reason ("quit", "connection closed", ...), text: quit words */
-    CHAT_PRIVATE    /* actor -> target, text; delivered to the target and to the actor */
+    CHAT_PRIVATE,   /* actor -> target, text; delivered to the target and to the actor */
+    CHAT_NOTICE,    /* room, actor, text: like CHAT_SAY, but never answered by bots
+                     * and not kept in history (IRC's NOTICE) */
+    CHAT_PRIVATE_NOTICE, /* actor -> target, text; like CHAT_PRIVATE */
+    CHAT_TOPIC_RULE /* room, actor; flag: only operators may set the topic now */
 } chat_event_kind;
 
 typedef struct chat_event {
@@ -92,6 +96,7 @@ typedef struct chat_event {
      * shares with the actor (NULL for the actor itself), so a front-end can
      * keep quiet about departures seen only through huge rooms. */
     const chat_room *via;
+    bool flag;              /* CHAT_TOPIC_RULE: operators only */
 } chat_event;
 
 /* A front-end's callbacks for its users. */
@@ -156,6 +161,24 @@ chat_result chat_user_rename(chat *c, chat_user *u, const char *name, size_t len
  * room (operators are handed on), and u is freed. */
 void chat_user_remove(chat *c, chat_user *u, const char *reason, const char *text, size_t len);
 
+/* What IRC shows as nick!IDENT@HOST and the real name: set by the
+ * front-end at registration (copied, cut to their limits; NULL keeps the
+ * default: ident = name, host = "natter", real name = name). */
+#define CHAT_IDENT_MAX_BYTES    16
+#define CHAT_HOST_MAX_BYTES     64
+#define CHAT_REALNAME_MAX_BYTES 64
+#define CHAT_AWAY_MAX_BYTES     200
+void chat_user_set_details(chat_user *u, const char *ident, const char *host, const char *realname);
+const char *chat_user_ident(const chat_user *u);
+const char *chat_user_host(const chat_user *u);
+const char *chat_user_realname(const chat_user *u);
+/* Away: a message (sanitised, cut to CHAT_AWAY_MAX_BYTES), or NULL / "" for
+ * back. chat_user_away returns NULL when not away. */
+void chat_user_set_away(chat *c, chat_user *u, const char *text, size_t len);
+const char *chat_user_away(const chat_user *u);
+/* The label given at chat_user_add (the peer address, for the log). */
+const char *chat_user_label(const chat_user *u);
+
 chat_user *chat_find_user(const chat *c, const char *name, size_t len);
 const char *chat_user_name(const chat_user *u);
 size_t chat_user_name_len(const chat_user *u);
@@ -164,6 +187,9 @@ size_t chat_user_count(const chat *c);
 
 /* Private message from -> to: delivered to the target and to the sender. */
 chat_result chat_private(chat *c, chat_user *from, chat_user *to, const char *text, size_t len);
+/* The same as a notice (CHAT_PRIVATE_NOTICE). */
+chat_result chat_private_notice(chat *c, chat_user *from, chat_user *to, const char *text,
+                                size_t len);
 
 /* ---- rooms ----------------------------------------------------------- */
 
@@ -188,7 +214,11 @@ chat_result chat_part(chat *c, chat_user *u, chat_room *r, const char *text, siz
 chat_result chat_say(chat *c, chat_user *u, chat_room *r, const char *text, size_t len,
                      bool action);
 
-/* Set the topic (operators only unless open_topic); empty clears it. */
+/* A notice to a room (CHAT_NOTICE): delivered like chat_say, not kept. */
+chat_result chat_notice(chat *c, chat_user *u, chat_room *r, const char *text, size_t len);
+
+/* Set the topic (operators only, unless the room's topic rule is open:
+ * cfg.open_topic for new rooms, chat_set_topic_rule); empty clears it. */
 chat_result chat_set_topic(chat *c, chat_user *u, chat_room *r, const char *text, size_t len);
 
 /* Operators only. The target leaves the room after everyone, the target
@@ -199,6 +229,12 @@ chat_result chat_kick(chat *c, chat_user *op, chat_room *r, chat_user *target, c
 /* Operators only: give (on) or take operator status. Taking it from the last
  * operator hands it to the longest-present member, as when they leave. */
 chat_result chat_set_operator(chat *c, chat_user *op, chat_room *r, chat_user *target, bool on);
+
+/* Operators only: whether only operators may set r's topic (IRC's +t). */
+chat_result chat_set_topic_rule(chat *c, chat_user *op, chat_room *r, bool ops_only);
+bool chat_room_topic_ops_only(const chat_room *r);
+/* When the room was created, seconds since the epoch. */
+int64_t chat_room_created(const chat_room *r);
 
 /* Queries. */
 size_t chat_room_count(const chat *c);

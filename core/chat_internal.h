@@ -32,6 +32,10 @@ struct chat_user {
     size_t room_count;
     uint64_t mark;          /* de-duplicates recipients of user events */
     const char *label;      /* for the log; stored after the struct */
+    char ident[CHAT_IDENT_MAX_BYTES + 1];
+    char host[CHAT_HOST_MAX_BYTES + 1];
+    char realname[CHAT_REALNAME_MAX_BYTES + 1];
+    char *away;             /* NULL: not away */
 };
 
 struct chat_room {
@@ -51,6 +55,8 @@ struct chat_room {
     size_t topic_len;
     char topic_setter[NAME_MAX_BYTES + 1];
     int64_t topic_time;
+    bool topic_ops_only;
+    int64_t created;
     room_history history;
 };
 

@@ -104,6 +104,8 @@ chat_room *chat_room_create(chat *c, const char *name, size_t len)
     memcpy(r->name, name, len);
     r->name[len] = '\0';
     r->name_len = len;
+    r->topic_ops_only = !c->cfg.open_topic;
+    r->created = chat_now(c);
     history_init(&r->history, c->cfg.history);
     if (name_map_put(&c->rooms, r->name, r->name_len, r) != 0) {
         room_free(r);
@@ -351,8 +353,9 @@ static void remember(chat_room *r, const chat_event *ev, const char *name)
     (void)history_add(&r->history, &e);
 }
 
-chat_result chat_say(chat *c, chat_user *u, chat_room *r, const char *text, size_t len,
-                     bool action)
+/* A public line of kind SAY, ACTION or NOTICE from u to r. */
+static chat_result say_in_room(chat *c, chat_event_kind kind, chat_user *u, chat_room *r,
+                               const char *text, size_t len)
 {
     chat_event ev;
 
@@ -360,14 +363,28 @@ chat_result chat_say(chat *c, chat_user *u, chat_room *r, const char *text, size
         return CHAT_ERR_NOT_MEMBER;
     if (!chat_sanitize(c, text, len, 0))
         return CHAT_ERR_NO_MEMORY;
-    ev = room_event(c, action ? CHAT_ACTION : CHAT_SAY, r, u, true);
+    ev = room_event(c, kind, r, u, true);
     chat_deliver_room(c, r, &ev);
-    remember(r, &ev, u->name);
-    if (action)
+    if (kind != CHAT_NOTICE)
+        remember(r, &ev, u->name);
+    if (kind == CHAT_ACTION)
         chat_log(c, CHAT_LOG_CHAT, r->name, " * ", u->name, " ", ev.text, (const char *)NULL);
+    else if (kind == CHAT_NOTICE)
+        chat_log(c, CHAT_LOG_CHAT, r->name, " -", u->name, "- ", ev.text, (const char *)NULL);
     else
         chat_log(c, CHAT_LOG_CHAT, r->name, " <", u->name, "> ", ev.text, (const char *)NULL);
     return CHAT_OK;
+}
+
+chat_result chat_say(chat *c, chat_user *u, chat_room *r, const char *text, size_t len,
+                     bool action)
+{
+    return say_in_room(c, action ? CHAT_ACTION : CHAT_SAY, u, r, text, len);
+}
+
+chat_result chat_notice(chat *c, chat_user *u, chat_room *r, const char *text, size_t len)
+{
+    return say_in_room(c, CHAT_NOTICE, u, r, text, len);
 }
 
 chat_result chat_set_topic(chat *c, chat_user *u, chat_room *r, const char *text, size_t len)
@@ -378,7 +395,7 @@ chat_result chat_set_topic(chat *c, chat_user *u, chat_room *r, const char *text
 
     if (!m)
         return CHAT_ERR_NOT_MEMBER;
-    if (!m->op && !c->cfg.open_topic)
+    if (!m->op && r->topic_ops_only)
         return CHAT_ERR_NOT_OPERATOR;
     /* The limit holds for what is stored: sanitising may triple a byte. */
     if (len > CHAT_TOPIC_MAX_BYTES)
@@ -455,6 +472,36 @@ chat_result chat_set_operator(chat *c, chat_user *op, chat_room *r, chat_user *t
     if (!on)
         ensure_operator(c, r, theirs, true);
     return CHAT_OK;
+}
+
+chat_result chat_set_topic_rule(chat *c, chat_user *op, chat_room *r, bool ops_only)
+{
+    chat_member *mine = chat_membership(op, r);
+    chat_event ev;
+
+    if (!mine)
+        return CHAT_ERR_NOT_MEMBER;
+    if (!mine->op)
+        return CHAT_ERR_NOT_OPERATOR;
+    if (r->topic_ops_only == ops_only)
+        return CHAT_OK;
+    r->topic_ops_only = ops_only;
+    ev = room_event(c, CHAT_TOPIC_RULE, r, op, false);
+    ev.flag = ops_only;
+    chat_deliver_room(c, r, &ev);
+    chat_log(c, CHAT_LOG_EVENT, "topic rule ", r->name, ops_only ? " operators only" : " open",
+             " by ", op->name, (const char *)NULL);
+    return CHAT_OK;
+}
+
+bool chat_room_topic_ops_only(const chat_room *r)
+{
+    return r->topic_ops_only;
+}
+
+int64_t chat_room_created(const chat_room *r)
+{
+    return r->created;
 }
 
 /* ---- queries ---------------------------------------------------------- */

@@ -61,22 +61,26 @@ bool nfe_format_event(natter_fe *fe, text_buf *b, const chat_event *ev, bool to_
                       bool to_target)
 {
     tb_reset(b);
-    if (ev->kind == CHAT_PRIVATE) {
+    if (ev->kind == CHAT_PRIVATE || ev->kind == CHAT_PRIVATE_NOTICE) {
         /* The target sees "*FROM* text", the sender "-> *TO* text"; someone
-         * writing to themselves gets both. */
+         * writing to themselves gets both. A notice is "-FROM-". */
+        char mark = ev->kind == CHAT_PRIVATE ? '*' : '-';
         if (to_target) {
             nfe_put_stamp(fe, b, ev->time, false);
-            tb_putc(b, '*');
+            tb_putc(b, mark);
             tb_puts(b, ev->actor_name);
-            tb_puts(b, "* ");
+            tb_putc(b, mark);
+            tb_putc(b, ' ');
             tb_append(b, ev->text, ev->text_len);
             tb_puts(b, "\r\n");
         }
         if (to_actor) {
             nfe_put_stamp(fe, b, ev->time, false);
-            tb_puts(b, "-> *");
+            tb_puts(b, "-> ");
+            tb_putc(b, mark);
             tb_puts(b, ev->target_name);
-            tb_puts(b, "* ");
+            tb_putc(b, mark);
+            tb_putc(b, ' ');
             tb_append(b, ev->text, ev->text_len);
             tb_puts(b, "\r\n");
         }
@@ -94,6 +98,17 @@ bool nfe_format_event(natter_fe *fe, text_buf *b, const chat_event *ev, bool to_
         tb_puts(b, ev->actor_name);
         tb_puts(b, "> ");
         tb_append(b, ev->text, ev->text_len);
+        break;
+    case CHAT_NOTICE:
+        tb_putc(b, '-');
+        tb_puts(b, ev->actor_name);
+        tb_puts(b, "- ");
+        tb_append(b, ev->text, ev->text_len);
+        break;
+    case CHAT_TOPIC_RULE:
+        tb_puts(b, "*** ");
+        tb_puts(b, ev->actor_name);
+        tb_puts(b, ev->flag ? " let only operators set the topic" : " let anyone set the topic");
         break;
     case CHAT_ACTION:
         tb_puts(b, "* ");
@@ -195,7 +210,7 @@ void nfe_deliver(void *ctx, void *session, const chat_user *to, const chat_event
 
     if (too_big_to_announce(fe, ev))
         return;
-    if (ev->kind == CHAT_PRIVATE)
+    if (ev->kind == CHAT_PRIVATE || ev->kind == CHAT_PRIVATE_NOTICE)
         variant = (to == ev->actor ? 1 : 0) | (to == ev->target ? 2 : 0);
     if (ev->seq != fe->ev_seq || variant != fe->ev_variant || !tb_ok(&fe->ev_line)) {
         fe->ev_seq = ev->seq;

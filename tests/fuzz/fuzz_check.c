@@ -120,6 +120,17 @@ static void check_name_until(const char *line, size_t len, const char *s, size_t
         fuzz_fail("a room line names someone with an invalid name", line, len);
 }
 
+/* A notice's "NAME- ": names may hold '-' but no space, so the name ends
+ * at the first "- ". */
+static void check_notice_name(const char *line, size_t len, const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k + 1 < n && !(s[k] == '-' && s[k + 1] == ' '))
+        k++;
+    if (k + 1 >= n || name_check(s, k) != NAME_OK)
+        fuzz_fail("a notice names someone with an invalid name", line, len);
+}
+
 /* Equal ignoring ASCII case: written here rather than using name_equal(),
  * so a broken name_equal() cannot hide a duplicate. */
 static bool same_name(const char *a, size_t alen, const char *b, size_t blen)
@@ -240,6 +251,10 @@ static void check_line(const char *line, size_t len)
         check_name_until(line, len, s + 2, n - 2, " ");
     else if (has_prefix(s, n, "-> *"))
         check_name_until(line, len, s + 4, n - 4, "*");
+    else if (has_prefix(s, n, "-> -"))
+        check_notice_name(line, len, s + 4, n - 4);
+    else if (has_prefix(s, n, "-"))
+        check_notice_name(line, len, s + 1, n - 1);
     else if (has_prefix(s, n, "*"))
         check_name_until(line, len, s + 1, n - 1, "*");
     else
