@@ -22,4 +22,24 @@ typedef struct frontend_io {
     void (*local_time)(void *ctx, int64_t t, char date[11], char hms[9]);
 } frontend_io;
 
+/* One protocol front-end as the server sees it: a connection on that
+ * protocol's listener gets a session from connected(), its framed lines go
+ * to line(), and its end to left(). tick() runs every loop iteration (it
+ * must be O(1) unless its own timer is due; may be NULL) and may close
+ * sessions through frontend_io.close. max_line is the protocol's longest
+ * line, for the server's framer. */
+typedef struct frontend {
+    void *fe;
+    const char *protocol;   /* "natter", "irc": for the log */
+    size_t max_line;
+    void *(*connected)(void *fe, void *conn, const char *peer);
+    void (*line)(void *fe, void *session, const char *line, size_t len);
+    void (*line_too_long)(void *fe, void *session);
+    void (*left)(void *fe, void *session, const char *reason);
+    void (*shutdown)(void *fe);
+    void (*tick)(void *fe, uint64_t now_ms);
+    /* Milliseconds until tick() has work (timers), or 0 for none. */
+    uint64_t (*next_timer)(void *fe, uint64_t now_ms);
+} frontend;
+
 #endif

@@ -205,6 +205,12 @@ static void check_members(const char *line, size_t len, const char *s, size_t n)
     i++;
     while (i < n && ascii_digit(s[i]))
         count = count * 10 + (unsigned long)(s[i++] - '0');
+    /* An empty room: "(0)." and nothing after it. */
+    if (count == 0) {
+        if (n - i != 2 || !has_prefix(s + i, n - i, ")."))
+            fuzz_fail("a malformed empty member list", line, len);
+        return;
+    }
     if (!has_prefix(s + i, n - i, "): "))
         fuzz_fail("a malformed member list", line, len);
     i += 3;
