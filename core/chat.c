@@ -9,6 +9,8 @@
 
 #include "core/utf8.h"
 
+static void set_host_from_label(chat_user *u);
+
 /* ---- configuration and lifetime -------------------------------------- */
 
 void chat_config_defaults(chat_config *cfg)
@@ -17,6 +19,7 @@ void chat_config_defaults(chat_config *cfg)
     cfg->history = CHAT_DEFAULT_HISTORY;
     cfg->open_topic = false;
     cfg->default_room = CHAT_DEFAULT_ROOM;
+    cfg->show_hosts = false;
 }
 
 chat *chat_create(const chat_config *cfg, const chat_ops *ops)
@@ -223,6 +226,8 @@ chat_user *chat_user_add(chat *c, const char *name, size_t len, const chat_sink 
     u->sink = *sink;
     u->session = session;
     chat_user_set_details(u, NULL, NULL, NULL);
+    if (c->cfg.show_hosts)
+        set_host_from_label(u);
     if (name_map_put(&c->users, u->name, u->name_len, u) != 0) {
         free(u);
         *err = CHAT_ERR_NO_MEMORY;
@@ -317,10 +322,33 @@ static void copy_detail(char *out, size_t max, const char *s)
     out[n] = '\0';
 }
 
+/* "127.0.0.1:5000" -> "127.0.0.1", "[::1]:5000" -> "::1" (as IRC servers
+ * show IPv6 hosts; a leading ':' would break the mask, so "0::1"). */
+static void set_host_from_label(chat_user *u)
+{
+    const char *l = u->label, *end;
+    size_t n = 0;
+
+    if (l[0] == '[') {
+        l++;
+        end = strchr(l, ']');
+    } else {
+        end = strrchr(l, ':');
+    }
+    if (!end)
+        end = l + strlen(l);
+    if (l[0] == ':')
+        u->host[n++] = '0';
+    while (l < end && n < CHAT_HOST_MAX_BYTES)
+        u->host[n++] = *l++;
+    u->host[n] = '\0';
+}
+
 void chat_user_set_details(chat_user *u, const char *ident, const char *host, const char *realname)
 {
     copy_detail(u->ident, CHAT_IDENT_MAX_BYTES, ident ? ident : u->name);
-    copy_detail(u->host, CHAT_HOST_MAX_BYTES, host ? host : "natter");
+    if (host || !u->host[0])
+        copy_detail(u->host, CHAT_HOST_MAX_BYTES, host ? host : "natter");
     /* A real name may hold spaces: only controls are dropped. */
     {
         const char *r = realname ? realname : u->name;

@@ -127,6 +127,7 @@ typedef struct chat_config {
     size_t history;         /* lines kept per room; 0: no history */
     bool open_topic;        /* anyone in a room may set its topic */
     const char *default_room; /* "#lobby": created at start, never forgotten */
+    bool show_hosts;        /* a user's host is their IP address, not "natter" */
 } chat_config;
 
 void chat_config_defaults(chat_config *cfg);

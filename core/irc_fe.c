@@ -191,7 +191,7 @@ size_t irc_fe_registered_count(const irc_fe *fe)
     return fe->registered;
 }
 
-static void log_line(irc_fe *fe, const char *a, const char *b, const char *c)
+static void log_line(irc_fe *fe, const char *a, const char *b, const char *c, const char *d)
 {
     text_buf t = {NULL, 0, 0, false};
 
@@ -200,6 +200,7 @@ static void log_line(irc_fe *fe, const char *a, const char *b, const char *c)
     tb_puts(&t, a);
     tb_puts(&t, b);
     tb_puts(&t, c);
+    tb_puts(&t, d);
     if (tb_ok(&t))
         fe->io.log(fe->io.ctx, CHAT_LOG_EVENT, t.data);
     tb_free(&t);
@@ -227,7 +228,7 @@ irc_session *irc_fe_connected(irc_fe *fe, void *conn, const char *peer)
         fe->head = s;
     fe->tail = s;
     fe->count++;
-    log_line(fe, "connect ", s->peer, " (irc)");
+    log_line(fe, "connect ", s->peer, " (irc)", "");
     return s;
 }
 
@@ -254,7 +255,11 @@ static void leave_chat(irc_fe *fe, irc_session *s, const char *reason, const cha
         s->user = NULL;
         fe->registered--;
     } else {
-        log_line(fe, "disconnect ", s->peer, reason[0] ? " (irc)" : "");
+        text_buf why = {NULL, 0, 0, false};
+        tb_puts(&why, reason);
+        tb_puts(&why, ")");
+        log_line(fe, "disconnect ", s->peer, " (", tb_ok(&why) ? why.data : "?)");
+        tb_free(&why);
     }
 }
 
@@ -704,9 +709,7 @@ frontend irc_fe_frontend(irc_fe *fe)
 
     f.fe = fe;
     f.protocol = "irc";
-    /* The framer allows a little more than IRC's limit so an over-long
-     * line still reaches irc_fe_line whole... no: it reports it as too
-     * long, which is 417 either way. */
+    /* Longer lines are reported by the framer: 417. */
     f.max_line = IRC_MAX_LINE;
     f.connected = fe_connected;
     f.line = fe_line;

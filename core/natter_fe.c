@@ -189,6 +189,7 @@ natter_session *natter_fe_connected(natter_fe *fe, void *conn, const char *peer)
     memcpy((char *)(s + 1), peer, peer_len + 1);
     s->peer = (const char *)(s + 1);
     s->conn = conn;
+    s->connected_ms = fe->now_ms;
     s->prev = fe->tail;
     if (fe->tail)
         fe->tail->next = s;
@@ -251,6 +252,37 @@ void nfe_cmd_quit(natter_fe *fe, natter_session *s, const char *arg, size_t n)
     }
     session_free(fe, s);
     fe->io.close(fe->io.ctx, conn);
+}
+
+/* Close an unnamed session that took too long (s is freed). */
+static void name_timeout(natter_fe *fe, natter_session *s)
+{
+    void *conn = s->conn;
+
+    nfe_begin(fe);
+    tb_puts(&fe->line, "! No name chosen within ");
+    tb_put_size(&fe->line, (size_t)(fe->cfg.register_timeout_ms / 1000));
+    tb_puts(&fe->line, " seconds; closing.");
+    nfe_end_send(fe, s);
+    nfe_log(fe, CHAT_LOG_EVENT, "disconnect ", s->peer, " (no name in time)", (const char *)NULL);
+    session_free(fe, s);
+    fe->io.close(fe->io.ctx, conn);
+}
+
+void natter_fe_tick(natter_fe *fe, uint64_t now_ms)
+{
+    natter_session *s, *next;
+
+    fe->now_ms = now_ms;
+    /* O(1) most of the time: the sessions are walked once a second. */
+    if (now_ms < fe->next_check_ms || fe->shutting_down || fe->cfg.register_timeout_ms == 0)
+        return;
+    fe->next_check_ms = now_ms + 1000;
+    for (s = fe->head; s; s = next) {
+        next = s->next;
+        if (!s->user && now_ms - s->connected_ms >= fe->cfg.register_timeout_ms)
+            name_timeout(fe, s);
+    }
 }
 
 void natter_fe_shutdown(natter_fe *fe)
@@ -409,4 +441,62 @@ void natter_fe_line_too_long(natter_fe *fe, natter_session *s)
     tb_put_size(&fe->line, fe->cfg.max_line);
     tb_puts(&fe->line, " bytes); not sent.");
     nfe_end_send(fe, s);
+}
+
+/* ---- the front-end as the server drives it ------------------------------ */
+
+static void *fe_connected(void *fe, void *conn, const char *peer)
+{
+    return natter_fe_connected((natter_fe *)fe, conn, peer);
+}
+
+static void fe_line(void *fe, void *s, const char *line, size_t len)
+{
+    natter_fe_line((natter_fe *)fe, (natter_session *)s, line, len);
+}
+
+static void fe_too_long(void *fe, void *s)
+{
+    natter_fe_line_too_long((natter_fe *)fe, (natter_session *)s);
+}
+
+static void fe_left(void *fe, void *s, const char *reason)
+{
+    natter_fe_left((natter_fe *)fe, (natter_session *)s, reason);
+}
+
+static void fe_shutdown(void *fe)
+{
+    natter_fe_shutdown((natter_fe *)fe);
+}
+
+static void fe_tick(void *fe, uint64_t now_ms)
+{
+    natter_fe_tick((natter_fe *)fe, now_ms);
+}
+
+static uint64_t fe_next_timer(void *p, uint64_t now_ms)
+{
+    natter_fe *fe = (natter_fe *)p;
+
+    if (fe->cfg.register_timeout_ms == 0 || fe->count == fe->named)
+        return 0;
+    return fe->next_check_ms > now_ms ? fe->next_check_ms - now_ms : 1;
+}
+
+frontend natter_fe_frontend(natter_fe *fe)
+{
+    frontend f;
+
+    f.fe = fe;
+    f.protocol = "natter";
+    f.max_line = fe->cfg.max_line;
+    f.connected = fe_connected;
+    f.line = fe_line;
+    f.line_too_long = fe_too_long;
+    f.left = fe_left;
+    f.shutdown = fe_shutdown;
+    f.tick = fe_tick;
+    f.next_timer = fe_next_timer;
+    return f;
 }

@@ -11,6 +11,7 @@
 #define NATTER_CORE_NATTER_FE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/chat.h"
 #include "core/frontend.h"
@@ -26,6 +27,9 @@ typedef struct natter_fe_config {
      * this many members (0: always), so a join or disconnect storm in a huge
      * room is not O(n^2) lines. */
     size_t announce_limit;
+    /* A connection that has not chosen a name by then is told so and
+     * closed (0: never). */
+    uint64_t register_timeout_ms;
 } natter_fe_config;
 
 /* Returns NULL when memory runs out. io is copied; c must outlive the
@@ -53,6 +57,12 @@ void natter_fe_left(natter_fe *fe, natter_session *s, const char *reason);
 /* Tell every connection "*** Server is shutting down."; lines that arrive
  * afterwards are ignored. (The server also calls chat_shutdown.) */
 void natter_fe_shutdown(natter_fe *fe);
+
+/* Timers (the name timeout). now_ms is the server's monotonic clock. */
+void natter_fe_tick(natter_fe *fe, uint64_t now_ms);
+
+/* The front-end as the server drives it. */
+frontend natter_fe_frontend(natter_fe *fe);
 
 /* Connections, and how many of them have chosen a name. */
 size_t natter_fe_session_count(const natter_fe *fe);

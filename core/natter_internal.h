@@ -19,6 +19,7 @@ struct natter_session {
     void *conn;
     chat_user *user;        /* NULL until a name is chosen */
     chat_room *current;     /* where plain lines go; NULL: no room */
+    uint64_t connected_ms;
     const char *peer;       /* stored after the struct */
 };
 
@@ -32,6 +33,8 @@ struct natter_fe {
     size_t count;
     size_t named;
     bool shutting_down;
+    uint64_t now_ms;
+    uint64_t next_check_ms;
     text_buf line;          /* a reply being built */
     text_buf arg;           /* a room name built from an argument */
     /* The last event formatted: reused while the same event goes to more

@@ -22,6 +22,7 @@
 #include "core/linebuf.h"
 #include "core/ratelimit.h"
 #include "core/chat.h"
+#include "core/irc_fe.h"
 #include "core/natter_fe.h"
 #include "platform/clock.h"
 #include "platform/poll.h"
@@ -63,7 +64,8 @@ typedef struct connection {
     char peer[64];
     line_framer in;
     byte_queue out;
-    natter_session *session; /* NULL once the front-end has forgotten it */
+    const frontend *fe;     /* the protocol of the listener it came in on */
+    void *session;          /* the front-end's; NULL once it has forgotten it */
     rate_limiter flood;
     uint64_t resume_ms;     /* flood control: do not read before this; 0 = not paused */
     uint64_t deadline_ms;   /* CLOSING/DRAINING: force-close at this time */
@@ -76,12 +78,17 @@ typedef struct connection {
 struct server {
     server_config cfg;
     net_socket listeners[SERVER_MAX_LISTENERS];
+    const frontend *listener_fe[SERVER_MAX_LISTENERS];
     int listener_count;
+    int natter_listeners;   /* the first ones; the IRC ones follow */
     net_socket wake[2];     /* [1] is written to wake the loop, [0] is read */
     volatile sig_atomic_t stop_requested;
     net_poll *poll;
     chat *chat;
     natter_fe *natter;
+    irc_fe *irc;            /* NULL when IRC is off */
+    frontend fes[2];        /* [0] natter, [1] IRC */
+    int fe_count;
     connection **conns;
     size_t conn_count;
     size_t conn_cap;
@@ -122,10 +129,11 @@ static void begin_close(connection *c, uint64_t now) {
 
 /* Tell the front-end c is gone (if it still has a session there). */
 static void leave_chat(server *s, connection *c, const char *reason) {
-    natter_session *session = c->session;
+    void *session = c->session;
+    (void)s;
     if (!session) return;
     c->session = NULL;
-    natter_fe_left(s->natter, session, reason);
+    c->fe->left(c->fe->fe, session, reason);
 }
 
 /* ---- front-end and model callbacks -------------------------------------- */
@@ -195,16 +203,81 @@ void server_config_defaults(server_config *cfg) {
     cfg->open_topic = false;
     cfg->default_room = CHAT_DEFAULT_ROOM;
     cfg->announce_limit = NATTER_DEFAULT_ANNOUNCE_LIMIT;
+    cfg->irc_port = NULL;
+    cfg->server_name = "natter";
+    cfg->network = "natter";
+    cfg->motd = NULL;
+    cfg->show_hosts = false;
+    cfg->irc_ping_interval_ms = IRC_DEFAULT_PING_INTERVAL_MS;
+    cfg->irc_ping_timeout_ms = IRC_DEFAULT_PING_TIMEOUT_MS;
+    cfg->register_timeout_ms = SERVER_DEFAULT_REGISTER_TIMEOUT_MS;
 }
 
 /* "0.0.0.0:8923", "[::1]:8923", "localhost:8923" for error messages. */
-static void format_bind_address(const server_config *cfg, char *buf, size_t len) {
+static void format_bind_address(const server_config *cfg, const char *port, char *buf,
+                                size_t len) {
     const char *host = cfg->bind_host;
     if (!host || !*host || strcmp(host, "*") == 0) host = "0.0.0.0";
     if (strchr(host, ':'))
-        snprintf(buf, len, "[%s]:%s", host, cfg->port);
+        snprintf(buf, len, "[%s]:%s", host, port);
     else
-        snprintf(buf, len, "%s:%s", host, cfg->port);
+        snprintf(buf, len, "%s:%s", host, port);
+}
+
+/* Listen on port for fe, after the listeners there are. */
+static int listen_for(server *s, const char *port, const frontend *fe, char *err,
+                      size_t err_len) {
+    char reason[256] = "";
+    int room = SERVER_MAX_LISTENERS - s->listener_count;
+    int n = net_listen(s->cfg.bind_host, port, s->listeners + s->listener_count, room, reason,
+                       sizeof reason);
+    if (n < 1) {
+        char where[300];
+        format_bind_address(&s->cfg, port, where, sizeof where);
+        snprintf(err, err_len, "cannot listen on %s: %s", where, reason);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) s->listener_fe[s->listener_count + i] = fe;
+    s->listener_count += n;
+    return 0;
+}
+
+/* The model and the front-ends, from the configuration. */
+static int create_chat(server *s) {
+    const server_config *cfg = &s->cfg;
+    chat_config cc;
+    chat_config_defaults(&cc);
+    cc.max_rooms = cfg->max_rooms;
+    cc.history = cfg->history;
+    cc.open_topic = cfg->open_topic;
+    cc.default_room = cfg->default_room;
+    cc.show_hosts = cfg->show_hosts;
+    chat_ops co = { s, chat_now_cb, log_cb };
+    frontend_io io = { s, fe_send_cb, fe_close_cb, log_cb, fe_local_time_cb };
+    s->chat = chat_create(&cc, &co);
+    if (!s->chat) return -1;
+    natter_fe_config nc = { cfg->max_line, cfg->announce_limit, cfg->register_timeout_ms };
+    s->natter = natter_fe_create(s->chat, &nc, &io);
+    if (!s->natter) return -1;
+    s->fes[s->fe_count++] = natter_fe_frontend(s->natter);
+    if (cfg->irc_port) {
+        irc_fe_config ic;
+        char created[32];
+        irc_fe_config_defaults(&ic);
+        clock_local_datetime(created, sizeof created);
+        ic.server_name = cfg->server_name;
+        ic.network = cfg->network;
+        ic.version = cfg->version ? cfg->version : "dev";
+        ic.created = created;
+        ic.motd = cfg->motd;
+        ic.ping_interval_ms = cfg->irc_ping_interval_ms;
+        ic.ping_timeout_ms = cfg->irc_ping_timeout_ms;
+        ic.register_timeout_ms = cfg->register_timeout_ms;
+        s->irc = irc_fe_create(s->chat, &ic, &io);
+        if (!s->irc) return -1;
+        s->fes[s->fe_count++] = irc_fe_frontend(s->irc);
+    }
+    return 0;
 }
 
 server *server_create(const server_config *cfg, char *err, size_t err_len) {
@@ -222,32 +295,24 @@ server *server_create(const server_config *cfg, char *err, size_t err_len) {
         free(s);
         return NULL;
     }
-    int n = net_listen(cfg->bind_host, cfg->port, s->listeners, SERVER_MAX_LISTENERS,
-                       reason, sizeof reason);
-    if (n < 1) {
-        char where[300];
-        format_bind_address(cfg, where, sizeof where);
-        snprintf(err, err_len, "cannot listen on %s: %s", where, reason);
-        net_cleanup();
-        free(s);
+    if (create_chat(s) != 0) {
+        snprintf(err, err_len, "cannot start: out of memory");
+        server_destroy(s);
         return NULL;
     }
-    s->listener_count = n;
+    if (listen_for(s, cfg->port, &s->fes[0], err, err_len) != 0) {
+        server_destroy(s);
+        return NULL;
+    }
+    s->natter_listeners = s->listener_count;
+    if (s->irc && listen_for(s, cfg->irc_port, &s->fes[1], err, err_len) != 0) {
+        server_destroy(s);
+        return NULL;
+    }
 
-    chat_config cc;
-    chat_config_defaults(&cc);
-    cc.max_rooms = cfg->max_rooms;
-    cc.history = cfg->history;
-    cc.open_topic = cfg->open_topic;
-    cc.default_room = cfg->default_room;
-    chat_ops co = { s, chat_now_cb, log_cb };
-    natter_fe_config nc = { cfg->max_line, cfg->announce_limit };
-    frontend_io io = { s, fe_send_cb, fe_close_cb, log_cb, fe_local_time_cb };
     s->poll = net_poll_create();
-    s->chat = chat_create(&cc, &co);
-    s->natter = s->chat ? natter_fe_create(s->chat, &nc, &io) : NULL;
     s->read_scratch = malloc(READ_CHUNK);
-    if (!s->poll || !s->chat || !s->natter || !s->read_scratch ||
+    if (!s->poll || !s->read_scratch ||
         net_socket_pair(s->wake, reason, sizeof reason) != 0) {
         snprintf(err, err_len, "cannot start: %s", reason[0] ? reason : "out of memory");
         server_destroy(s);
@@ -281,6 +346,7 @@ void server_destroy(server *s) {
     free(s->conns);
     /* Sessions first: they refer to users the chat owns. */
     if (s->natter) natter_fe_destroy(s->natter);
+    if (s->irc) irc_fe_destroy(s->irc);
     if (s->chat) chat_destroy(s->chat);
     if (s->poll) net_poll_destroy(s->poll);
     for (int i = 0; i < s->listener_count; i++) net_close(s->listeners[i]);
@@ -297,7 +363,15 @@ const char *server_listener_name(const server *s, int i, char *buf, size_t len) 
     return net_local_name(s->listeners[i], buf, len);
 }
 
+const char *server_listener_protocol(const server *s, int i) {
+    return s->listener_fe[i]->protocol;
+}
+
 int server_port(const server *s) { return net_local_port(s->listeners[0]); }
+
+int server_irc_port(const server *s) {
+    return s->irc ? net_local_port(s->listeners[s->natter_listeners]) : 0;
+}
 
 int server_capacity(const server *s) { return s->capacity; }
 
@@ -312,11 +386,17 @@ void server_request_stop(void *arg) {
 
 /* Refuse a connection we cannot serve: one line telling why, then close.
  * The socket is new and its send buffer empty, so the line fits. */
-static void refuse_connection(server *s, net_socket sock, const char *why_log) {
-    char peer[64], msg[96];
+static void refuse_connection(server *s, net_socket sock, const frontend *fe,
+                              const char *why_log) {
+    char peer[64], msg[128];
     net_peer_name(sock, peer, sizeof peer);
-    int n = snprintf(msg, sizeof msg, "! Server full (%d users). Try again later.\r\n",
-                     s->capacity);
+    /* In the words of the protocol the client speaks. */
+    int n = fe == &s->fes[0]
+                ? snprintf(msg, sizeof msg, "! Server full (%d users). Try again later.\r\n",
+                           s->capacity)
+                : snprintf(msg, sizeof msg,
+                           "ERROR :Closing Link: Server full (%d users). Try again later.\r\n",
+                           s->capacity);
     (void)net_send(sock, msg, (size_t)n);
     net_close(sock);
     server_log(s, CHAT_LOG_EVENT, "refused %s (%s)", peer, why_log);
@@ -332,9 +412,9 @@ static int conns_reserve(server *s) {
     return 0;
 }
 
-static void add_connection(server *s, net_socket sock, uint64_t now) {
+static void add_connection(server *s, net_socket sock, const frontend *fe, uint64_t now) {
     connection *c = calloc(1, sizeof *c);
-    if (!c || conns_reserve(s) != 0 || line_framer_init(&c->in, s->cfg.max_line) != 0) {
+    if (!c || conns_reserve(s) != 0 || line_framer_init(&c->in, fe->max_line) != 0) {
         if (c) line_framer_free(&c->in);
         free(c);
         net_close(sock);
@@ -347,11 +427,13 @@ static void add_connection(server *s, net_socket sock, uint64_t now) {
     rate_limiter_init(&c->flood, s->cfg.rate, s->cfg.burst, now);
     net_peer_name(sock, c->peer, sizeof c->peer);
     s->conns[s->conn_count++] = c;
-    c->session = natter_fe_connected(s->natter, c, c->peer);
+    c->fe = fe;
+    c->session = fe->connected(fe->fe, c, c->peer);
     if (!c->session) mark_departure(s, c, "out of memory", LEAVE_CLOSE);
 }
 
-static void accept_connections(server *s, net_socket listener, uint64_t now) {
+static void accept_connections(server *s, net_socket listener, const frontend *fe,
+                               uint64_t now) {
     /* Bounded so a connection storm cannot starve the clients we have. */
     for (int i = 0; i < 64; i++) {
         net_socket sock;
@@ -366,11 +448,11 @@ static void accept_connections(server *s, net_socket listener, uint64_t now) {
             return;
         }
         if ((int)s->conn_count >= s->capacity)
-            refuse_connection(s, sock, "server full");
+            refuse_connection(s, sock, fe, "server full");
         else if (!net_poll_can_hold(sock))
-            refuse_connection(s, sock, "descriptor too large for select()");
+            refuse_connection(s, sock, fe, "descriptor too large for select()");
         else
-            add_connection(s, sock, now);
+            add_connection(s, sock, fe, now);
     }
 }
 
@@ -391,11 +473,11 @@ static void process_lines(server *s, connection *c, uint64_t now) {
         int r = line_framer_next(&c->in, &line, &len);
         if (r == LINE_NONE) break;
         if (r == LINE_TOO_LONG) {
-            natter_fe_line_too_long(s->natter, c->session);
+            c->fe->line_too_long(c->fe->fe, c->session);
             continue;
         }
         rate_limiter_take(&c->flood, now);
-        natter_fe_line(s->natter, c->session, line, len);
+        c->fe->line(c->fe->fe, c->session, line, len);
     }
     c->resume_ms = 0;
     /* Everything the peer finished sending has been handled. */
@@ -506,6 +588,11 @@ static uint64_t build_poll_sets(server *s, bool accepting, uint64_t now) {
         else
             for (int i = 0; i < s->listener_count; i++)
                 net_poll_add(s->poll, s->listeners[i], NET_POLL_READ);
+        /* Front-end timers: name timeouts, IRC pings. */
+        for (int i = 0; i < s->fe_count; i++) {
+            uint64_t in_ms = s->fes[i].next_timer ? s->fes[i].next_timer(s->fes[i].fe, now) : 0;
+            if (in_ms) next_timer = earlier(next_timer, now + in_ms);
+        }
     }
     for (size_t i = 0; i < s->conn_count; i++) {
         connection *c = s->conns[i];
@@ -554,11 +641,16 @@ static void run_iteration(server *s, bool accepting) {
     }
     s->poll_failures = 0;
     if (ready > 0 && (net_poll_ready(s->poll, s->wake[0]) & NET_POLL_READ)) drain_wake_socket(s);
+    /* The front-ends learn the time (for new sessions) and run their timers;
+     * each walks its sessions at most once a second. */
+    if (accepting)
+        for (int i = 0; i < s->fe_count; i++)
+            if (s->fes[i].tick) s->fes[i].tick(s->fes[i].fe, now);
 
     if (accepting && ready > 0 && s->accept_resume_ms <= now)
         for (int i = 0; i < s->listener_count; i++)
             if (net_poll_ready(s->poll, s->listeners[i]) & NET_POLL_READ)
-                accept_connections(s, s->listeners[i], now);
+                accept_connections(s, s->listeners[i], s->listener_fe[i], now);
 
     /* Newly accepted connections are at the end and were not polled. */
     size_t polled = s->conn_count;
@@ -594,7 +686,7 @@ static void shut_down(server *s) {
     uint64_t now = clock_monotonic_ms();
     uint64_t give_up = now + (uint64_t)(s->cfg.shutdown_flush_ms > 0 ? s->cfg.shutdown_flush_ms : 0);
     server_log(s, CHAT_LOG_EVENT, "shutting down (%lu connections)", (unsigned long)s->conn_count);
-    natter_fe_shutdown(s->natter);
+    for (int i = 0; i < s->fe_count; i++) s->fes[i].shutdown(s->fes[i].fe);
     chat_shutdown(s->chat);
     for (size_t i = 0; i < s->conn_count; i++) {
         connection *c = s->conns[i];

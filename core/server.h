@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
 #include "platform/net.h"
 
 #define SERVER_DEFAULT_PORT        "8923"
@@ -15,7 +17,9 @@
 #define SERVER_DEFAULT_MAX_QUEUE   (1024 * 1024)
 #define SERVER_DEFAULT_RATE        50
 #define SERVER_DEFAULT_BURST       100
-#define SERVER_MAX_LISTENERS       8
+#define SERVER_MAX_LISTENERS       16
+#define SERVER_DEFAULT_IRC_PORT    "6667"
+#define SERVER_DEFAULT_REGISTER_TIMEOUT_MS (60 * 1000)
 
 typedef struct server_config {
     const char *bind_host;  /* NULL: every interface */
@@ -32,6 +36,17 @@ typedef struct server_config {
     bool open_topic;        /* anyone may set a topic, not only operators */
     const char *default_room;
     size_t announce_limit;  /* join/leave notices only in rooms up to this size */
+    /* IRC (core/irc_fe.h): NULL port = off, "0" = any free port. */
+    const char *irc_port;
+    const char *version;        /* shown to IRC clients (002, 004) */
+    const char *server_name;    /* IRC server name (default "natter") */
+    const char *network;        /* IRC network name (default "natter") */
+    const char *motd;           /* message of the day text, or NULL (422) */
+    bool show_hosts;            /* show users' IP addresses in IRC masks */
+    uint64_t irc_ping_interval_ms;
+    uint64_t irc_ping_timeout_ms;
+    /* Not registered (no name, no IRC NICK/USER) by then: closed; 0: never. */
+    uint64_t register_timeout_ms;
     /* Log lines (CHAT_LOG_EVENT / CHAT_LOG_CHAT), no line end; may be NULL. */
     void (*log)(void *ctx, int kind, const char *text);
     void *log_ctx;
@@ -46,10 +61,14 @@ void server_config_defaults(server_config *cfg);
 server *server_create(const server_config *cfg, char *err, size_t err_len);
 void server_destroy(server *s);
 
-/* Listening sockets, for printing ("[::]:8923") and for tests (the port). */
+/* Listening sockets, for printing ("[::]:8923 (natter)") and for tests (the
+ * ports). */
 int server_listener_count(const server *s);
 const char *server_listener_name(const server *s, int i, char *buf, size_t len);
+const char *server_listener_protocol(const server *s, int i);
 int server_port(const server *s);
+/* The IRC port, or 0 when IRC is off. */
+int server_irc_port(const server *s);
 
 /* The largest number of clients this server will hold (max_clients capped
  * by what select() can wait on). */

@@ -83,6 +83,8 @@ const char *net_peer_name(net_socket s, char *buf, size_t len);
 const char *net_local_name(net_socket s, char *buf, size_t len);
 /* The local port of a bound socket, or -1. */
 int net_local_port(net_socket s);
+/* This machine's host name ("localhost" if it cannot be told). */
+const char *net_host_name(char *buf, size_t len);
 
 /* A connected pair of non-blocking sockets, used to wake a select() from
  * another thread or a signal handler (socketpair on POSIX, a loopback TCP

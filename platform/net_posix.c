@@ -127,6 +127,17 @@ void net_cleanup(void)
 {
 }
 
+const char *net_host_name(char *buf, size_t len)
+{
+    /* Between net_init and net_cleanup (Winsock needs it). */
+    if (len == 0)
+        return buf;
+    if (gethostname(buf, (int)len) != 0 || buf[0] == '\0')
+        snprintf(buf, len, "localhost");
+    buf[len - 1] = '\0';
+    return buf;
+}
+
 /* ---- socket options --------------------------------------------------- */
 
 int net_set_nonblocking(net_socket s, bool on)

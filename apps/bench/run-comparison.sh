@@ -61,7 +61,7 @@ start_server() {
     natter)
         PORT=$NATTER_PORT
         HELLO=b%d
-        "$SERVER" --bind 127.0.0.1 --port "$PORT" --rate 0 --quiet >/dev/null 2>&1 &
+        "$SERVER" --bind 127.0.0.1 --port "$PORT" --irc-port 0 --rate 0 --quiet >/dev/null 2>&1 &
         ;;
     ncat)
         PORT=$NCAT_PORT

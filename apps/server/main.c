@@ -45,6 +45,17 @@ static const char usage_text[] =
     "      --open-topic        anyone in a room may set its topic (default: operators)\n"
     "      --announce-limit N  announce joins, parts and quits only through rooms of at\n"
     "                          most N members (default 200; 0 = always)\n"
+    "      --register-timeout S  close connections that have not chosen a name (or\n"
+    "                          finished IRC registration) within S seconds (default 60;\n"
+    "                          0 = never)\n"
+    "\n"
+    "IRC (any IRC client can join the same rooms):\n"
+    "      --irc-port N        IRC port (default 6667; 0 = no IRC)\n"
+    "      --server-name NAME  the IRC server name (default: this host's name)\n"
+    "      --network NAME      the IRC network name (default natter)\n"
+    "      --motd FILE         message of the day for IRC clients (default: none)\n"
+    "      --show-hosts        show users' IP addresses in IRC (default: hidden)\n"
+    "\n"
     "  -q, --quiet             do not log chat text (connections are still logged)\n"
     "  -V, --version           print the version and exit\n"
     "  -h, --help              print this help and exit\n";
@@ -52,6 +63,8 @@ static const char usage_text[] =
 typedef struct server_options {
     server_config cfg;
     bool quiet;
+    const char *motd_file;
+    bool server_name_given;
 } server_options;
 
 /* The one place errors are printed: "natter-server: WHAT". Returns 1. */
@@ -87,12 +100,55 @@ static bool parse_number(const char *text, unsigned long long min, unsigned long
     return true;
 }
 
+/* An IRC server or network name: one word that cannot break a message. */
+static bool irc_word_ok(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > 63) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* The MOTD file's text (at most 64 KiB), or NULL with a reason in why. */
+static char *read_motd(const char *path, char *why, size_t why_len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, why_len, "cannot read --motd file '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 64 * 1024;
+    char *text = malloc(cap + 1);
+    if (!text) {
+        fclose(f);
+        snprintf(why, why_len, "out of memory");
+        return NULL;
+    }
+    size_t n = fread(text, 1, cap, f);
+    bool bigger = fgetc(f) != EOF;
+    fclose(f);
+    if (bigger) {
+        free(text);
+        snprintf(why, why_len, "--motd file '%s' is larger than 64 KiB", path);
+        return NULL;
+    }
+    text[n] = '\0';
+    return text;
+}
+
 /* Returns 0 to run, 1 on a usage error (already reported), 2 to exit 0
  * (after --help / --version). */
 static int parse_options(int argc, char **argv, server_options *opt) {
-    static char port_text[8];
+    static char port_text[8], irc_port_text[8];
     server_config_defaults(&opt->cfg);
+    opt->cfg.irc_port = SERVER_DEFAULT_IRC_PORT;
+    opt->cfg.version = NATTER_VERSION;
     opt->quiet = false;
+    opt->motd_file = NULL;
+    opt->server_name_given = false;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = NULL;
@@ -121,10 +177,15 @@ static int parse_options(int argc, char **argv, server_options *opt) {
             opt->cfg.open_topic = true;
             continue;
         }
+        if (!strcmp(arg, "--show-hosts")) {
+            opt->cfg.show_hosts = true;
+            continue;
+        }
         static const char *const with_value[] = {
             "-p", "--port", "-b", "--bind", "--max-clients", "--max-line",
             "--max-queue", "--rate", "--burst", "--default-room", "--max-rooms",
-            "--history", "--announce-limit"};
+            "--history", "--announce-limit", "--register-timeout", "--irc-port",
+            "--server-name", "--network", "--motd"};
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             if (!strcmp(arg, with_value[k])) known = true;
@@ -207,6 +268,32 @@ static int parse_options(int argc, char **argv, server_options *opt) {
                 return 1;
             }
             opt->cfg.announce_limit = (size_t)n;
+        } else if (!strcmp(arg, "--register-timeout")) {
+            if (!parse_number(value, 0, 86400, false, &n)) {
+                fail("invalid --register-timeout '%s' (use 0 to 86400 seconds)", value);
+                return 1;
+            }
+            opt->cfg.register_timeout_ms = (uint64_t)n * 1000;
+        } else if (!strcmp(arg, "--irc-port")) {
+            if (!parse_number(value, 0, 65535, false, &n)) {
+                fail("invalid --irc-port '%s' (use 1-65535, or 0 for no IRC)", value);
+                return 1;
+            }
+            snprintf(irc_port_text, sizeof irc_port_text, "%u", (unsigned)n);
+            opt->cfg.irc_port = n == 0 ? NULL : irc_port_text;
+        } else if (!strcmp(arg, "--server-name") || !strcmp(arg, "--network")) {
+            if (!irc_word_ok(value)) {
+                fail("invalid %s '%s' (use 1-63 letters, digits, '.', '-' or '_')", arg, value);
+                return 1;
+            }
+            if (!strcmp(arg, "--network"))
+                opt->cfg.network = value;
+            else {
+                opt->cfg.server_name = value;
+                opt->server_name_given = true;
+            }
+        } else if (!strcmp(arg, "--motd")) {
+            opt->motd_file = value;
         } else if (!strcmp(arg, "--burst")) {
             if (!parse_number(value, 1, 1000000, false, &n)) {
                 fail("invalid --burst '%s' (use 1 or more)", value);
@@ -243,13 +330,34 @@ int main(int argc, char **argv) {
     opt.cfg.log_ctx = &opt;
 
     char err[512];
+    char *motd = NULL;
+    if (opt.motd_file) {
+        motd = read_motd(opt.motd_file, err, sizeof err);
+        if (!motd) return fail("%s", err);
+        opt.cfg.motd = motd;
+    }
+    /* The IRC server name defaults to this host's name, made one safe word. */
+    static char host[64];
+    if (!opt.server_name_given && net_init() == 0) {
+        net_host_name(host, sizeof host);
+        net_cleanup();
+        for (char *p = host; *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+                *p = '-';
+        opt.cfg.server_name = host;
+    }
     server *srv = server_create(&opt.cfg, err, sizeof err);
-    if (!srv) return fail("%s", err);
+    if (!srv) {
+        free(motd);
+        return fail("%s", err);
+    }
 
     printf("natter-server %s\n", NATTER_VERSION);
     for (int i = 0; i < server_listener_count(srv); i++) {
         char name[80];
-        printf("listening on %s\n", server_listener_name(srv, i, name, sizeof name));
+        printf("listening on %s (%s)\n", server_listener_name(srv, i, name, sizeof name),
+               server_listener_protocol(srv, i));
     }
     if (server_capacity(srv) < opt.cfg.max_clients)
         printf("note: at most %d clients (the limit of select() on this system)\n",
@@ -262,6 +370,7 @@ int main(int argc, char **argv) {
     int status = server_run(srv);
     stop_hook_remove();
     server_destroy(srv);
+    free(motd);
     printf("stopped\n");
     fflush(stdout);
     stop_hook_done();

@@ -7,7 +7,7 @@
 
 bool ChildServer::start(const std::vector<std::string> &args, int nofile, std::string *err,
                         int timeout_ms) {
-    std::vector<std::string> argv = {"--bind", "127.0.0.1", "--port", "0"};
+    std::vector<std::string> argv = {"--bind", "127.0.0.1", "--port", "0", "--irc-port", "0"};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string program = natter_program("natter-server");
     bool started = nofile > 0 ? process_.start_with_fd_limit(program, argv, nofile, err)

@@ -111,10 +111,10 @@ name_prompt_ready() {
 
 # --- the server ----------------------------------------------------------
 : >"$SERVER_LOG"
-"$WINE" "$BIN/natter-server.exe" --port 0 --bind 127.0.0.1 </dev/null >"$SERVER_LOG" 2>&1 &
+"$WINE" "$BIN/natter-server.exe" --port 0 --irc-port 0 --bind 127.0.0.1 </dev/null >"$SERVER_LOG" 2>&1 &
 server_pid=$!
-wait_until "the server to listen" in_server_log '^listening on 127\.0\.0\.1:[0-9]+$'
-PORT=$(server_lines | sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p')
+wait_until "the server to listen" in_server_log '^listening on 127\.0\.0\.1:[0-9]+ \(natter\)$'
+PORT=$(server_lines | sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) (natter)$/\1/p')
 
 # --- the client in a tmux pane ---------------------------------------------
 # The terminal keeps ISIG under wine, so Ctrl-C also reaches this shell:

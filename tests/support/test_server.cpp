@@ -23,6 +23,7 @@ TestServer::TestServer(const std::function<void(server_config &)> &tweak) {
         return;
     }
     port_ = server_port(server_);
+    irc_port_ = server_irc_port(server_);
     thread_ = std::thread([this] { run_result_ = server_run(server_); });
 }
 

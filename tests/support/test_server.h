@@ -17,7 +17,8 @@ extern "C" {
 class TestServer {
 public:
     // tweak may change the configuration (limits, rate) before the server
-    // starts; bind_host and port are set to 127.0.0.1 and 0.
+    // starts; bind_host and port are set to 127.0.0.1 and 0. IRC is off
+    // unless the tweak sets irc_port ("0": an ephemeral port).
     explicit TestServer(const std::function<void(server_config &)> &tweak = nullptr);
     ~TestServer();
     TestServer(const TestServer &) = delete;
@@ -26,6 +27,8 @@ public:
     bool ok() const { return server_ != nullptr; }
     const std::string &error() const { return error_; }
     int port() const { return port_; }
+    // The IRC port (0 unless the tweak set irc_port, e.g. to "0").
+    int irc_port() const { return irc_port_; }
     // Ask the server to stop and wait for its thread; returns server_run's result.
     int stop();
     // Copy of the log lines so far.
@@ -38,6 +41,7 @@ private:
     server *server_ = nullptr;
     std::thread thread_;
     int port_ = 0;
+    int irc_port_ = 0;
     int run_result_ = -1;
     bool stopped_ = false;
     std::string error_;
