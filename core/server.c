@@ -70,10 +70,24 @@ typedef struct connection {
     uint64_t resume_ms;     /* flood control: do not read before this; 0 = not paused */
     uint64_t deadline_ms;   /* CLOSING/DRAINING: force-close at this time */
     bool peer_eof;          /* the peer sent FIN; finish its pending lines, then leave */
-    bool dirty;             /* got output this iteration: try to send it */
-    const char *leave_reason;   /* set: leave the room and close, see leave_how */
+    bool dirty;             /* in the server's dirty list: try to send this iteration */
+    bool closing;           /* in the server's closing list (CLOSING, DRAINING, DEAD) */
+    const char *leave_reason;   /* set: in the departing list; see leave_how */
     leave_mode leave_how;
+    size_t index;           /* where it is in server.conns */
 } connection;
+
+/* Connections that need attention this iteration, so that handling them
+ * never walks every connection: with 10,000 mostly idle clients only the
+ * building of the select() sets and the scan of what is ready are O(n).
+ * Each connection is in each list at most once (the flag in the
+ * connection says so), and every list has room for every connection
+ * (reserved when one is accepted), so adding to a list cannot fail. */
+typedef struct conn_list {
+    connection **items;
+    size_t count;
+    size_t cap;
+} conn_list;
 
 struct server {
     server_config cfg;
@@ -92,9 +106,11 @@ struct server {
     connection **conns;
     size_t conn_count;
     size_t conn_cap;
+    conn_list departing;    /* leave_reason set, not yet carried out */
+    conn_list dirty;        /* output to try to send */
+    conn_list closing;      /* on their way out; they do not count as clients */
     int capacity;
     uint64_t accept_resume_ms;
-    bool kills_pending;
     int poll_failures;      /* consecutive select() errors */
     char *read_scratch;
 };
@@ -115,16 +131,34 @@ static void server_log(server *s, int kind, const char *fmt, ...) {
 
 /* Record that c must leave; handle_departures() carries it out between
  * phases, so nothing here re-enters the room. The first reason stands. */
+static void list_push(conn_list *l, connection *c) {
+    /* Room was reserved in reserve_lists(). */
+    if (l->count < l->cap) l->items[l->count++] = c;
+}
+
 static void mark_departure(server *s, connection *c, const char *reason, leave_mode how) {
     if (c->leave_reason) return;
     c->leave_reason = reason;
     c->leave_how = how;
-    s->kills_pending = true;
+    list_push(&s->departing, c);
 }
 
-static void begin_close(connection *c, uint64_t now) {
+static void mark_dirty(server *s, connection *c) {
+    if (c->dirty) return;
+    c->dirty = true;
+    list_push(&s->dirty, c);
+}
+
+static void mark_closing(server *s, connection *c) {
+    if (c->closing) return;
+    c->closing = true;
+    list_push(&s->closing, c);
+}
+
+static void begin_close(server *s, connection *c, uint64_t now) {
     c->state = CONN_CLOSING;
     c->deadline_ms = now + CLOSE_LINGER_MS;
+    mark_closing(s, c);
 }
 
 /* Tell the front-end c is gone (if it still has a session there). */
@@ -160,15 +194,15 @@ static void fe_send_cb(void *ctx, void *conn, const char *data, size_t len) {
         mark_departure(s, c, "too slow", LEAVE_RESET);
         return;
     }
-    c->dirty = true;
+    mark_dirty(s, c);
 }
 
 /* /quit: the front-end said goodbye and forgot the session; flush, then close. */
 static void fe_close_cb(void *ctx, void *conn) {
-    (void)ctx;
+    server *s = ctx;
     connection *c = conn;
     c->session = NULL;
-    if (c->state == CONN_OPEN) begin_close(c, clock_monotonic_ms());
+    if (c->state == CONN_OPEN) begin_close(s, c, clock_monotonic_ms());
 }
 
 static void fe_local_time_cb(void *ctx, int64_t t, char date[11], char hms[9]) {
@@ -344,6 +378,9 @@ void server_destroy(server *s) {
     if (!s) return;
     for (size_t i = 0; i < s->conn_count; i++) connection_free(s->conns[i]);
     free(s->conns);
+    free(s->departing.items);
+    free(s->dirty.items);
+    free(s->closing.items);
     /* Sessions first: they refer to users the chat owns. */
     if (s->natter) natter_fe_destroy(s->natter);
     if (s->irc) irc_fe_destroy(s->irc);
@@ -402,15 +439,31 @@ static void refuse_connection(server *s, net_socket sock, const frontend *fe,
     server_log(s, CHAT_LOG_EVENT, "refused %s (%s)", peer, why_log);
 }
 
+static int list_reserve(conn_list *l, size_t cap) {
+    if (l->cap >= cap) return 0;
+    connection **grown = realloc(l->items, cap * sizeof *grown);
+    if (!grown) return -1;
+    l->items = grown;
+    l->cap = cap;
+    return 0;
+}
+
+/* Room for one more connection in the array and in every list. */
 static int conns_reserve(server *s) {
     if (s->conn_count < s->conn_cap) return 0;
     size_t cap = s->conn_cap ? s->conn_cap * 2 : 64;
+    if (list_reserve(&s->departing, cap) != 0 || list_reserve(&s->dirty, cap) != 0 ||
+        list_reserve(&s->closing, cap) != 0)
+        return -1;
     connection **grown = realloc(s->conns, cap * sizeof *grown);
     if (!grown) return -1;
     s->conns = grown;
     s->conn_cap = cap;
     return 0;
 }
+
+/* Connections that count toward --max-clients: not those on their way out. */
+static size_t client_count(const server *s) { return s->conn_count - s->closing.count; }
 
 static void add_connection(server *s, net_socket sock, const frontend *fe, uint64_t now) {
     connection *c = calloc(1, sizeof *c);
@@ -426,6 +479,7 @@ static void add_connection(server *s, net_socket sock, const frontend *fe, uint6
     byte_queue_init(&c->out);
     rate_limiter_init(&c->flood, s->cfg.rate, s->cfg.burst, now);
     net_peer_name(sock, c->peer, sizeof c->peer);
+    c->index = s->conn_count;
     s->conns[s->conn_count++] = c;
     c->fe = fe;
     c->session = fe->connected(fe->fe, c, c->peer);
@@ -447,7 +501,7 @@ static void accept_connections(server *s, net_socket listener, const frontend *f
             s->accept_resume_ms = now + ACCEPT_BACKOFF_MS;
             return;
         }
-        if ((int)s->conn_count >= s->capacity)
+        if (client_count(s) >= (size_t)s->capacity)
             refuse_connection(s, sock, fe, "server full");
         else if (!net_poll_can_hold(sock))
             refuse_connection(s, sock, fe, "descriptor too large for select()");
@@ -507,6 +561,7 @@ static void drain_connection(server *s, connection *c) {
     if (n == 0 || n == NET_ERROR) {
         net_close(c->sock);
         c->state = CONN_DEAD;
+        mark_closing(s, c);
     }
 }
 
@@ -514,7 +569,6 @@ static void drain_connection(server *s, connection *c) {
 
 /* Send as much queued output as the kernel takes, in one call. */
 static void flush_connection(server *s, connection *c) {
-    c->dirty = false;
     size_t len = byte_queue_length(&c->out);
     if (len == 0) return;
     long n = net_send(c->sock, byte_queue_data(&c->out), len);
@@ -528,34 +582,51 @@ static void flush_connection(server *s, connection *c) {
 /* ---- departures, carried out -------------------------------------------- */
 
 /* Carry out recorded departures. Telling the chat may overflow another
- * client's queue and record another departure, so repeat until none. */
+ * client's queue and record another departure: the list grows while it is
+ * walked, and the walk takes those too. */
 static void handle_departures(server *s, uint64_t now) {
-    while (s->kills_pending) {
-        s->kills_pending = false;
-        for (size_t i = 0; i < s->conn_count; i++) {
-            connection *c = s->conns[i];
-            if (!c->leave_reason || c->state == CONN_DEAD) continue;
-            const char *reason = c->leave_reason;
-            c->leave_reason = NULL;
-            leave_chat(s, c, reason);
-            if (c->leave_how == LEAVE_FLUSH) {
-                if (c->state == CONN_OPEN) begin_close(c, now);
-            } else {
-                if (c->leave_how == LEAVE_RESET)
-                    net_close_reset(c->sock);
-                else
-                    net_close(c->sock);
-                c->state = CONN_DEAD;
-            }
+    for (size_t i = 0; i < s->departing.count; i++) {
+        connection *c = s->departing.items[i];
+        const char *reason = c->leave_reason;
+        if (c->state == CONN_DEAD) continue;
+        leave_chat(s, c, reason);
+        if (c->leave_how == LEAVE_FLUSH) {
+            if (c->state == CONN_OPEN) begin_close(s, c, now);
+        } else {
+            if (c->leave_how == LEAVE_RESET)
+                net_close_reset(c->sock);
+            else
+                net_close(c->sock);
+            c->state = CONN_DEAD;
+            mark_closing(s, c);
         }
     }
+    s->departing.count = 0;
 }
 
-/* Move closing connections along and free the dead ones. Order in the array
- * does not matter, so removal swaps in the last element. */
+/* Send what the dirty connections have queued, one send() each. */
+static void flush_dirty(server *s) {
+    for (size_t i = 0; i < s->dirty.count; i++) {
+        connection *c = s->dirty.items[i];
+        c->dirty = false;
+        if (c->state == CONN_OPEN || c->state == CONN_CLOSING) flush_connection(s, c);
+    }
+    s->dirty.count = 0;
+}
+
+/* Forget c: out of server.conns (the last one moves into its place). */
+static void remove_connection(server *s, connection *c) {
+    connection *last = s->conns[--s->conn_count];
+    s->conns[c->index] = last;
+    last->index = c->index;
+    connection_free(c);
+}
+
+/* Move closing connections along and free the dead ones: a walk of the
+ * closing list only. */
 static void advance_closing(server *s, uint64_t now) {
-    for (size_t i = 0; i < s->conn_count;) {
-        connection *c = s->conns[i];
+    for (size_t i = 0; i < s->closing.count;) {
+        connection *c = s->closing.items[i];
         if (c->state == CONN_CLOSING && byte_queue_length(&c->out) == 0) {
             net_shutdown_write(c->sock);
             c->state = CONN_DRAINING;
@@ -565,8 +636,8 @@ static void advance_closing(server *s, uint64_t now) {
             c->state = CONN_DEAD;
         }
         if (c->state == CONN_DEAD) {
-            connection_free(c);
-            s->conns[i] = s->conns[--s->conn_count];
+            s->closing.items[i] = s->closing.items[--s->closing.count];
+            remove_connection(s, c);
             continue;
         }
         i++;
@@ -665,19 +736,15 @@ static void run_iteration(server *s, bool accepting) {
         } else if (c->state == CONN_DRAINING && (ev & NET_POLL_READ)) {
             drain_connection(s, c);
         }
-        if (ev & NET_POLL_WRITE) c->dirty = true;
+        if (ev & NET_POLL_WRITE) mark_dirty(s, c);
     }
 
     /* Departures add output for others, and sends can fail and cause
      * departures: alternate until both settle. */
     do {
         handle_departures(s, now);
-        for (size_t i = 0; i < s->conn_count; i++) {
-            connection *c = s->conns[i];
-            if (c->dirty && (c->state == CONN_OPEN || c->state == CONN_CLOSING))
-                flush_connection(s, c);
-        }
-    } while (s->kills_pending);
+        flush_dirty(s);
+    } while (s->departing.count > 0);
     advance_closing(s, now);
 }
 
@@ -691,8 +758,8 @@ static void shut_down(server *s) {
     for (size_t i = 0; i < s->conn_count; i++) {
         connection *c = s->conns[i];
         leave_chat(s, c, "server shutting down");
-        if (c->state == CONN_OPEN) begin_close(c, now);
-        c->dirty = true;
+        if (c->state == CONN_OPEN) begin_close(s, c, now);
+        mark_dirty(s, c);
         if (c->deadline_ms > give_up) c->deadline_ms = give_up;
     }
     while (s->conn_count > 0 && clock_monotonic_ms() < give_up) run_iteration(s, false);
