@@ -220,7 +220,7 @@ irc_session *irc_fe_connected(irc_fe *fe, void *conn, const char *peer)
     memcpy((char *)(s + 1), peer, peer_len + 1);
     s->peer = (const char *)(s + 1);
     s->conn = conn;
-    s->connected_ms = s->last_rx_ms = fe->now_ms;
+    s->connected_ms = s->last_rx_ms = s->last_active_ms = fe->now_ms;
     s->prev = fe->tail;
     if (fe->tail)
         fe->tail->next = s;
@@ -320,6 +320,10 @@ static void check_timers(irc_fe *fe, irc_session *s)
         if (fe->cfg.register_timeout_ms > 0 &&
             now - s->connected_ms >= fe->cfg.register_timeout_ms)
             irc_close_session(fe, s, "Registration timed out", NULL, 0);
+        return;
+    }
+    if (fe->cfg.idle_timeout_ms > 0 && now - s->last_active_ms >= fe->cfg.idle_timeout_ms) {
+        irc_close_session(fe, s, "idle", NULL, 0);
         return;
     }
     if (s->ping_sent_ms) {
@@ -644,6 +648,9 @@ void irc_fe_line(irc_fe *fe, irc_session *s, const char *line, size_t len)
     }
     if (!irc_parse(line, len, fe->parse_buf, IRC_MAX_LINE + IRC_MAX_PARAMS + 16, &m))
         return; /* an empty line: ignored, as servers do */
+    /* Keep-alives do not make an idle user active. */
+    if (strcmp(m.command, "PING") != 0 && strcmp(m.command, "PONG") != 0)
+        s->last_active_ms = fe->now_ms;
     for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(commands[i].name, m.command) != 0)
             continue;

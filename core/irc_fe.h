@@ -36,6 +36,7 @@ typedef struct irc_fe_config {
     uint64_t ping_interval_ms;  /* silence before the server sends PING */
     uint64_t ping_timeout_ms;   /* then without PONG (or anything): "Ping timeout" */
     uint64_t register_timeout_ms; /* not registered by then: closed; 0: never */
+    uint64_t idle_timeout_ms;   /* no line (PONGs do not count) for this long: closed; 0: never */
 } irc_fe_config;
 
 void irc_fe_config_defaults(irc_fe_config *cfg);

@@ -56,6 +56,7 @@ struct irc_session {
     char realname[CHAT_REALNAME_MAX_BYTES + 1];
     uint64_t connected_ms;
     uint64_t last_rx_ms;
+    uint64_t last_active_ms;    /* last line other than PING/PONG */
     uint64_t ping_sent_ms;      /* 0: none outstanding */
     const char *peer;           /* stored after the struct */
 };

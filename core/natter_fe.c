@@ -189,7 +189,7 @@ natter_session *natter_fe_connected(natter_fe *fe, void *conn, const char *peer)
     memcpy((char *)(s + 1), peer, peer_len + 1);
     s->peer = (const char *)(s + 1);
     s->conn = conn;
-    s->connected_ms = fe->now_ms;
+    s->connected_ms = s->last_line_ms = fe->now_ms;
     s->prev = fe->tail;
     if (fe->tail)
         fe->tail->next = s;
@@ -260,11 +260,27 @@ static void name_timeout(natter_fe *fe, natter_session *s)
     void *conn = s->conn;
 
     nfe_begin(fe);
-    tb_puts(&fe->line, "! No name chosen within ");
+    tb_puts(&fe->line, "! No name chosen in time (limit ");
     tb_put_size(&fe->line, (size_t)(fe->cfg.register_timeout_ms / 1000));
-    tb_puts(&fe->line, " seconds; closing.");
+    tb_puts(&fe->line, " s); closing.");
     nfe_end_send(fe, s);
     nfe_log(fe, CHAT_LOG_EVENT, "disconnect ", s->peer, " (no name in time)", (const char *)NULL);
+    session_free(fe, s);
+    fe->io.close(fe->io.ctx, conn);
+}
+
+/* Close a named session that has been silent too long (s is freed). */
+static void idle_timeout(natter_fe *fe, natter_session *s)
+{
+    void *conn = s->conn;
+
+    nfe_begin(fe);
+    tb_puts(&fe->line, "! Idle too long (limit ");
+    tb_put_size(&fe->line, (size_t)(fe->cfg.idle_timeout_ms / 1000));
+    tb_puts(&fe->line, " s); closing.");
+    nfe_end_send(fe, s);
+    chat_user_remove(fe->chat, s->user, "idle", NULL, 0);
+    fe->named--;
     session_free(fe, s);
     fe->io.close(fe->io.ctx, conn);
 }
@@ -275,13 +291,18 @@ void natter_fe_tick(natter_fe *fe, uint64_t now_ms)
 
     fe->now_ms = now_ms;
     /* O(1) most of the time: the sessions are walked once a second. */
-    if (now_ms < fe->next_check_ms || fe->shutting_down || fe->cfg.register_timeout_ms == 0)
+    if (now_ms < fe->next_check_ms || fe->shutting_down ||
+        (fe->cfg.register_timeout_ms == 0 && fe->cfg.idle_timeout_ms == 0))
         return;
     fe->next_check_ms = now_ms + 1000;
     for (s = fe->head; s; s = next) {
         next = s->next;
-        if (!s->user && now_ms - s->connected_ms >= fe->cfg.register_timeout_ms)
+        if (!s->user && fe->cfg.register_timeout_ms > 0 &&
+            now_ms - s->connected_ms >= fe->cfg.register_timeout_ms)
             name_timeout(fe, s);
+        else if (s->user && fe->cfg.idle_timeout_ms > 0 &&
+                 now_ms - s->last_line_ms >= fe->cfg.idle_timeout_ms)
+            idle_timeout(fe, s);
     }
 }
 
@@ -422,6 +443,7 @@ void natter_fe_line(natter_fe *fe, natter_session *s, const char *line, size_t l
     /* Once shutting down, the server is only flushing goodbyes. */
     if (fe->shutting_down)
         return;
+    s->last_line_ms = fe->now_ms;
     if (is_blank_line(line, len))
         return; /* empty or all blanks: ignored everywhere, no reply */
     if (line[0] == '/')
@@ -479,7 +501,8 @@ static uint64_t fe_next_timer(void *p, uint64_t now_ms)
 {
     natter_fe *fe = (natter_fe *)p;
 
-    if (fe->cfg.register_timeout_ms == 0 || fe->count == fe->named)
+    if (fe->count == 0 || (fe->cfg.idle_timeout_ms == 0 &&
+                           (fe->cfg.register_timeout_ms == 0 || fe->count == fe->named)))
         return 0;
     return fe->next_check_ms > now_ms ? fe->next_check_ms - now_ms : 1;
 }

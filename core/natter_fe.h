@@ -30,6 +30,9 @@ typedef struct natter_fe_config {
     /* A connection that has not chosen a name by then is told so and
      * closed (0: never). */
     uint64_t register_timeout_ms;
+    /* A named connection that sends no line for this long is closed
+     * ("left (idle)"); 0: never. */
+    uint64_t idle_timeout_ms;
 } natter_fe_config;
 
 /* Returns NULL when memory runs out. io is copied; c must outlive the

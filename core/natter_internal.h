@@ -20,6 +20,7 @@ struct natter_session {
     chat_user *user;        /* NULL until a name is chosen */
     chat_room *current;     /* where plain lines go; NULL: no room */
     uint64_t connected_ms;
+    uint64_t last_line_ms;
     const char *peer;       /* stored after the struct */
 };
 

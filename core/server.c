@@ -290,7 +290,8 @@ static int create_chat(server *s) {
     frontend_io io = { s, fe_send_cb, fe_close_cb, log_cb, fe_local_time_cb };
     s->chat = chat_create(&cc, &co);
     if (!s->chat) return -1;
-    natter_fe_config nc = { cfg->max_line, cfg->announce_limit, cfg->register_timeout_ms };
+    natter_fe_config nc = { cfg->max_line, cfg->announce_limit, cfg->register_timeout_ms,
+                            cfg->idle_timeout_ms };
     s->natter = natter_fe_create(s->chat, &nc, &io);
     if (!s->natter) return -1;
     s->fes[s->fe_count++] = natter_fe_frontend(s->natter);
@@ -307,6 +308,7 @@ static int create_chat(server *s) {
         ic.ping_interval_ms = cfg->irc_ping_interval_ms;
         ic.ping_timeout_ms = cfg->irc_ping_timeout_ms;
         ic.register_timeout_ms = cfg->register_timeout_ms;
+        ic.idle_timeout_ms = cfg->idle_timeout_ms;
         s->irc = irc_fe_create(s->chat, &ic, &io);
         if (!s->irc) return -1;
         s->fes[s->fe_count++] = irc_fe_frontend(s->irc);

@@ -47,6 +47,9 @@ typedef struct server_config {
     uint64_t irc_ping_timeout_ms;
     /* Not registered (no name, no IRC NICK/USER) by then: closed; 0: never. */
     uint64_t register_timeout_ms;
+    /* A registered connection that sends no line for this long is closed
+     * ("left (idle)"); 0: never (the default). */
+    uint64_t idle_timeout_ms;
     /* Log lines (CHAT_LOG_EVENT / CHAT_LOG_CHAT), no line end; may be NULL. */
     void (*log)(void *ctx, int kind, const char *text);
     void *log_ctx;

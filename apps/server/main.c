@@ -48,6 +48,8 @@ static const char usage_text[] =
     "      --register-timeout S  close connections that have not chosen a name (or\n"
     "                          finished IRC registration) within S seconds (default 60;\n"
     "                          0 = never)\n"
+    "      --idle-timeout S    close connections that send nothing for S seconds\n"
+    "                          (default 0 = never)\n"
     "\n"
     "IRC (any IRC client can join the same rooms):\n"
     "      --irc-port N        IRC port (default 6667; 0 = no IRC)\n"
@@ -184,7 +186,7 @@ static int parse_options(int argc, char **argv, server_options *opt) {
         static const char *const with_value[] = {
             "-p", "--port", "-b", "--bind", "--max-clients", "--max-line",
             "--max-queue", "--rate", "--burst", "--default-room", "--max-rooms",
-            "--history", "--announce-limit", "--register-timeout", "--irc-port",
+            "--history", "--announce-limit", "--register-timeout", "--idle-timeout", "--irc-port",
             "--server-name", "--network", "--motd"};
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -274,6 +276,12 @@ static int parse_options(int argc, char **argv, server_options *opt) {
                 return 1;
             }
             opt->cfg.register_timeout_ms = (uint64_t)n * 1000;
+        } else if (!strcmp(arg, "--idle-timeout")) {
+            if (!parse_number(value, 0, 30 * 86400, false, &n)) {
+                fail("invalid --idle-timeout '%s' (use 0 to 2592000 seconds)", value);
+                return 1;
+            }
+            opt->cfg.idle_timeout_ms = (uint64_t)n * 1000;
         } else if (!strcmp(arg, "--irc-port")) {
             if (!parse_number(value, 0, 65535, false, &n)) {
                 fail("invalid --irc-port '%s' (use 1-65535, or 0 for no IRC)", value);

@@ -180,7 +180,7 @@ class NatterFeTest : public ::testing::Test {
 protected:
     Fake fake;
     chat_config ccfg{};
-    natter_fe_config fcfg{1024, NATTER_DEFAULT_ANNOUNCE_LIMIT, 0};
+    natter_fe_config fcfg{1024, NATTER_DEFAULT_ANNOUNCE_LIMIT, 0, 0};
     bool with_log = true;
     chat *c = nullptr;
     natter_fe *fe = nullptr;

@@ -88,7 +88,7 @@ static void check_counts(fuzz_harness *h)
 bool harness_init(fuzz_harness *h)
 {
     chat_config cc;
-    natter_fe_config nc = {FUZZ_MAX_LINE, 4, 0};
+    natter_fe_config nc = {FUZZ_MAX_LINE, 4, 0, 0};
     int i;
     memset(h, 0, sizeof *h);
     chat_config_defaults(&cc);
