@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -303,6 +304,11 @@ long net_raise_descriptor_limit(long wanted)
         rlim_t target = (rlim_t)wanted;
         if (lim.rlim_max != RLIM_INFINITY && target > lim.rlim_max)
             target = lim.rlim_max;
+#if defined(__APPLE__) && defined(OPEN_MAX)
+        /* macOS refuses a soft limit above OPEN_MAX (10240). */
+        if (target > (rlim_t)OPEN_MAX)
+            target = (rlim_t)OPEN_MAX;
+#endif
         if (lim.rlim_cur != RLIM_INFINITY && target > lim.rlim_cur) {
             struct rlimit raised = lim;
             raised.rlim_cur = target;
