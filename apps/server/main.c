@@ -29,7 +29,7 @@ static const char usage_text[] =
     "Options:\n"
     "  -p, --port N            port to listen on (default 8923; 0 = any free port)\n"
     "  -b, --bind ADDR         address to listen on (default: all interfaces, IPv6 and IPv4)\n"
-    "      --max-clients N     most simultaneous connections (default 1000)\n"
+    "      --max-clients N     most simultaneous connections (default 10000)\n"
     "      --max-line BYTES    longest line relayed (default 1024)\n"
     "      --max-queue BYTES   output queued for a slow reader before it is dropped\n"
     "                          (default 1048576; K and M suffixes allowed)\n"
@@ -208,7 +208,7 @@ int main(int argc, char **argv) {
         printf("listening on %s\n", server_listener_name(srv, i, name, sizeof name));
     }
     if (server_capacity(srv) < opt.cfg.max_clients)
-        printf("note: at most %d clients (the limit of select() on this system)\n",
+        printf("note: at most %d clients (what the open-file limit and select() allow here)\n",
                server_capacity(srv));
     printf("press Ctrl-C to stop\n");
     fflush(stdout);
