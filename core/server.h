@@ -15,6 +15,10 @@
 #define SERVER_DEFAULT_RATE        50
 #define SERVER_DEFAULT_BURST       100
 #define SERVER_MAX_LISTENERS       8
+/* SO_SNDBUF of every client socket: what a non-reader holds in the kernel on
+ * top of --max-queue (Linux reserves twice this), instead of the megabytes
+ * the kernel's autotuning would give it. */
+#define SERVER_SEND_BUFFER         (64 * 1024)
 
 typedef struct server_config {
     const char *bind_host;  /* NULL: every interface */

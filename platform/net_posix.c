@@ -320,3 +320,24 @@ long net_raise_descriptor_limit(long wanted)
         return 0x7fffffff;
     return (long)lim.rlim_cur;
 }
+
+/* The probe timing options have different names per system; each one that
+ * exists is set, best effort (SO_KEEPALIVE alone still finds dead peers,
+ * after the OS's default two hours). */
+int net_set_keepalive(net_socket s)
+{
+    if (net_set_int_option(s, SOL_SOCKET, SO_KEEPALIVE, 1) != 0)
+        return NET_ERROR;
+#if defined(TCP_KEEPIDLE)
+    (void)net_set_int_option(s, IPPROTO_TCP, TCP_KEEPIDLE, NET_KEEPALIVE_IDLE_S);
+#elif defined(TCP_KEEPALIVE)
+    (void)net_set_int_option(s, IPPROTO_TCP, TCP_KEEPALIVE, NET_KEEPALIVE_IDLE_S);
+#endif
+#ifdef TCP_KEEPINTVL
+    (void)net_set_int_option(s, IPPROTO_TCP, TCP_KEEPINTVL, NET_KEEPALIVE_INTERVAL_S);
+#endif
+#ifdef TCP_KEEPCNT
+    (void)net_set_int_option(s, IPPROTO_TCP, TCP_KEEPCNT, NET_KEEPALIVE_COUNT);
+#endif
+    return 0;
+}

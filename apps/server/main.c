@@ -3,7 +3,9 @@
  * Parses options into a server_config, starts the server, prints where it
  * listens and one timestamped log line per event, and stops cleanly on
  * Ctrl-C / SIGTERM / console close. Every start-up failure is one line on
- * stderr and exit status 1. */
+ * stderr and exit status 1. Everything for stdout goes through a log sink
+ * (platform/logsink.h): a bounded queue and a writer thread, so a stdout
+ * that blocks or breaks never stops the server. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include "core/room.h"
 #include "core/server.h"
 #include "platform/clock.h"
+#include "platform/logsink.h"
 #include "platform/net.h"
 #include "platform/stop.h"
 
@@ -40,9 +43,16 @@ static const char usage_text[] =
     "  -V, --version           print the version and exit\n"
     "  -h, --help              print this help and exit\n";
 
+/* Log lines queued for stdout at most; past it lines are dropped (and
+ * counted in one "log: N lines dropped" line) rather than blocking. */
+#define LOG_QUEUE_BYTES (128 * 1024)
+/* How long the log may take to drain at exit. */
+#define LOG_DRAIN_MS 2000
+
 typedef struct server_options {
     server_config cfg;
     bool quiet;
+    log_sink *log;
 } server_options;
 
 /* The one place errors are printed: "natter-server: WHAT". Returns 1. */
@@ -181,45 +191,60 @@ static int parse_options(int argc, char **argv, server_options *opt) {
 }
 
 /* One log line: "[2026-11-25 18:40:46] join alice (127.0.0.1:5000)",
- * flushed at once so a log file or pipe is current. */
+ * queued for the writer thread, so a log file or pipe is current without the
+ * loop ever waiting for it. */
 static void print_log(void *ctx, int kind, const char *text) {
     const server_options *opt = ctx;
     if (kind == ROOM_LOG_CHAT && opt->quiet) return;
-    char when[32];
+    char when[32], prefix[40];
     clock_local_datetime(when, sizeof when);
-    printf("[%s] %s\n", when, text);
-    fflush(stdout);
+    snprintf(prefix, sizeof prefix, "[%s] ", when);
+    log_sink_write(opt->log, prefix, text);
+}
+
+/* An untimestamped line on stdout (start-up banner, "stopped"). */
+static void print_line(const server_options *opt, const char *fmt, ...) {
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    log_sink_write(opt->log, "", line);
 }
 
 int main(int argc, char **argv) {
     server_options opt;
     int r = parse_options(argc, argv, &opt);
     if (r != 0) return r == 2 ? 0 : 1;
+    opt.log = log_sink_start_stdout(LOG_QUEUE_BYTES);
+    if (!opt.log) return fail("cannot start the log writer");
     opt.cfg.log = print_log;
     opt.cfg.log_ctx = &opt;
 
     char err[512];
     server *srv = server_create(&opt.cfg, err, sizeof err);
-    if (!srv) return fail("%s", err);
+    if (!srv) {
+        log_sink_stop(opt.log, LOG_DRAIN_MS);
+        return fail("%s", err);
+    }
 
-    printf("natter-server %s\n", NATTER_VERSION);
+    print_line(&opt, "natter-server %s", NATTER_VERSION);
     for (int i = 0; i < server_listener_count(srv); i++) {
         char name[80];
-        printf("listening on %s\n", server_listener_name(srv, i, name, sizeof name));
+        print_line(&opt, "listening on %s", server_listener_name(srv, i, name, sizeof name));
     }
     if (server_capacity(srv) < opt.cfg.max_clients)
-        printf("note: at most %d clients (what the open-file limit and select() allow here)\n",
-               server_capacity(srv));
-    printf("press Ctrl-C to stop\n");
-    fflush(stdout);
+        print_line(&opt, "note: at most %d clients (what the open-file limit and select() allow here)",
+                   server_capacity(srv));
+    print_line(&opt, "press Ctrl-C to stop");
 
     if (stop_hook_install(server_request_stop, srv) != 0)
         fprintf(stderr, "natter-server: warning: cannot catch Ctrl-C; it will stop abruptly\n");
     int status = server_run(srv);
     stop_hook_remove();
     server_destroy(srv);
-    printf("stopped\n");
-    fflush(stdout);
+    print_line(&opt, "stopped");
+    log_sink_stop(opt.log, LOG_DRAIN_MS);
     stop_hook_done();
     return status == 0 ? 0 : 1;
 }
