@@ -8,6 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -242,6 +245,46 @@ TEST(PollPosix, SelectWaitsOnDescriptorsPastFdSetSize)
     net_close(writer);
     net_close(low[0]);
     net_close(low[1]);
+    net_cleanup();
+}
+
+namespace {
+
+int int_option(int s, int level, int name)
+{
+    int value = -1;
+    socklen_t len = sizeof value;
+    if (getsockopt(s, level, name, &value, &len) != 0) return -1;
+    return value;
+}
+
+} // namespace
+
+// What net_set_keepalive and net_set_send_buffer leave on a TCP connection.
+TEST(NetPosix, KeepaliveAndSendBufferOptionsAreSet)
+{
+    ASSERT_EQ(0, net_init());
+    auto pair = natter_test::loopback_pair();
+    int s = pair.first.get();
+    ASSERT_GE(s, 0);
+    EXPECT_EQ(0, int_option(s, SOL_SOCKET, SO_KEEPALIVE));
+    ASSERT_EQ(0, net_set_keepalive(s));
+    EXPECT_NE(0, int_option(s, SOL_SOCKET, SO_KEEPALIVE));
+#if defined(TCP_KEEPIDLE)
+    EXPECT_EQ(NET_KEEPALIVE_IDLE_S, int_option(s, IPPROTO_TCP, TCP_KEEPIDLE));
+#elif defined(TCP_KEEPALIVE)
+    EXPECT_EQ(NET_KEEPALIVE_IDLE_S, int_option(s, IPPROTO_TCP, TCP_KEEPALIVE));
+#endif
+#ifdef TCP_KEEPINTVL
+    EXPECT_EQ(NET_KEEPALIVE_INTERVAL_S, int_option(s, IPPROTO_TCP, TCP_KEEPINTVL));
+#endif
+#ifdef TCP_KEEPCNT
+    EXPECT_EQ(NET_KEEPALIVE_COUNT, int_option(s, IPPROTO_TCP, TCP_KEEPCNT));
+#endif
+    ASSERT_EQ(0, net_set_send_buffer(s, 64 * 1024));
+    int sndbuf = int_option(s, SOL_SOCKET, SO_SNDBUF);
+    EXPECT_GE(sndbuf, 32 * 1024);
+    EXPECT_LE(sndbuf, 2 * 64 * 1024 + 4096); // Linux reports twice the request
     net_cleanup();
 }
 
