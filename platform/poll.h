@@ -21,10 +21,9 @@ typedef struct net_poll net_poll;
 net_poll *net_poll_create(void);
 void net_poll_destroy(net_poll *p);
 
-/* How many sockets one set can hold; this caps the number of simultaneous
- * connections. POSIX: the hard descriptor limit (RLIMIT_NOFILE), which
- * net_raise_descriptor_limit() can raise the soft one to. Windows:
- * FD_SETSIZE. */
+/* How many sockets one set can hold. Windows: FD_SETSIZE, which caps the
+ * number of simultaneous connections. POSIX: INT_MAX, no cap of its own;
+ * the descriptor limit is the real one (net_raise_descriptor_limit()). */
 int net_poll_capacity(void);
 
 /* Whether s may be added at all (any valid socket). */

@@ -19,7 +19,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/time.h>
 
 /* One word of the bitmap, the same type and bit order the system's fd_set
@@ -45,23 +44,13 @@ size_t net_poll_os_size(void)
     return sizeof(net_poll);
 }
 
-/* With select() unbounded, the descriptor limit is the real cap: the hard
- * RLIMIT_NOFILE (what net_raise_descriptor_limit() can reach), and on macOS
- * at most OPEN_MAX, the most setrlimit() accepts there. */
+/* The sets grow with the largest descriptor, so select() adds no cap of
+ * its own: what bounds connections is the descriptor limit, which callers
+ * raise with net_raise_descriptor_limit() (and accept() reports EMFILE past
+ * it). */
 int net_poll_capacity(void)
 {
-    struct rlimit lim;
-    rlim_t cap;
-    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
-        return FD_SETSIZE;
-    cap = lim.rlim_max;
-#if defined(__APPLE__) && defined(OPEN_MAX)
-    if (cap == RLIM_INFINITY || cap > (rlim_t)OPEN_MAX)
-        cap = (rlim_t)OPEN_MAX;
-#endif
-    if (cap == RLIM_INFINITY || cap > (rlim_t)INT_MAX)
-        return INT_MAX;
-    return (int)cap;
+    return INT_MAX;
 }
 
 void net_poll_os_init(net_poll *p)

@@ -234,7 +234,7 @@ int main(int argc, char **argv) {
         print_line(&opt, "listening on %s", server_listener_name(srv, i, name, sizeof name));
     }
     if (server_capacity(srv) < opt.cfg.max_clients)
-        print_line(&opt, "note: at most %d clients (what the open-file limit and select() allow here)",
+        print_line(&opt, "note: at most %d clients (the limit of select() on this system)",
                    server_capacity(srv));
     print_line(&opt, "press Ctrl-C to stop");
 

@@ -142,13 +142,8 @@ TEST(PollPosix, AnyDescriptorCanBeHeld)
     EXPECT_TRUE(net_poll_can_hold(FD_SETSIZE));
     EXPECT_TRUE(net_poll_can_hold(100000));
     EXPECT_FALSE(net_poll_can_hold(-1));
-    // The cap is the descriptor limit, not FD_SETSIZE.
-    struct rlimit lim {};
-    ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &lim));
-    if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < 10000)
-        EXPECT_EQ((long)lim.rlim_max, (long)net_poll_capacity());
-    else
-        EXPECT_GE(net_poll_capacity(), 10000);
+    // No cap of its own: the descriptor limit is the one that counts.
+    EXPECT_GE(net_poll_capacity(), 1000000);
     net_poll *p = net_poll_create();
     ASSERT_NE(nullptr, p);
     net_poll_clear(p);
