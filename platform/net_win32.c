@@ -209,7 +209,7 @@ bool net_os_accept_gone(int err)
 /* ---- connecting ------------------------------------------------------- */
 
 /* select() reads only fd_count entries, so a one-socket set need not be the
- * full FD_SETSIZE (32 KiB) on the stack. */
+ * full FD_SETSIZE (80 KiB) on the stack. */
 typedef struct {
     u_int fd_count;
     SOCKET fd_array[1];

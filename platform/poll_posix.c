@@ -17,15 +17,19 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
 /* One word of the bitmap, the same type and bit order the system's fd_set
- * uses (bit d % NFDBITS of word d / NFDBITS), so the cast is exact. */
+ * uses (bit d % NFDBITS of word d / NFDBITS), so the cast is exact. fd_mask
+ * is signed on glibc, so the bit is made by an unsigned shift (shifting a
+ * signed 1 into the top bit is undefined) and then converted. */
 typedef fd_mask poll_word;
 #define POLL_WORD_BITS ((int)(sizeof(poll_word) * CHAR_BIT))
-#define POLL_BIT(fd) ((poll_word)1 << ((unsigned)(fd) % (unsigned)POLL_WORD_BITS))
+#define POLL_BIT(fd) \
+    ((poll_word)((uintmax_t)1 << ((unsigned)(fd) % (unsigned)POLL_WORD_BITS)))
 #define POLL_WORD(fd) ((size_t)(fd) / (size_t)POLL_WORD_BITS)
 
 struct net_poll {
