@@ -1,6 +1,8 @@
 /* buffer.c - the growable byte queue behind each connection's output.
  * Consuming only advances `start`; space is reclaimed lazily (compaction
- * before growth, reset when empty) so partial sends stay cheap. */
+ * before growth) so partial sends stay cheap, and the storage is freed when
+ * the queue empties, so a connection that is not being written to holds no
+ * output buffer, however large it once grew (a burst, a slow reader). */
 #include "core/buffer.h"
 
 #include <stdint.h>
@@ -99,9 +101,8 @@ void byte_queue_consume(byte_queue *q, size_t n)
     if (n > length)
         n = length; /* a caller bug; dropping everything is the safe reading */
     q->start += n;
-    /* Empty: rewind so the next append starts at the front for free. */
-    if (q->start == q->end) {
-        q->start = 0;
-        q->end = 0;
-    }
+    /* Empty: give the memory back; the next append allocates afresh (a
+     * malloc is cheap next to the send() that emptied the queue). */
+    if (q->start == q->end)
+        byte_queue_free(q);
 }

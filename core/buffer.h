@@ -1,7 +1,8 @@
 /* buffer.h - a growable byte queue: append at the back, consume at the front.
  * Used for each connection's output. Consuming only moves an offset; the
- * space is reclaimed when the queue empties or when appending needs room, so
- * a partial send() costs no memmove. */
+ * space is reclaimed when appending needs room, so a partial send() costs no
+ * memmove, and the storage is freed as soon as the queue is empty: an idle
+ * connection's queue costs nothing beyond this struct. */
 #ifndef NATTER_CORE_BUFFER_H
 #define NATTER_CORE_BUFFER_H
 
@@ -20,7 +21,8 @@ void byte_queue_free(byte_queue *q);
 /* Returns 0, or -1 when memory runs out (the queue is unchanged). */
 int byte_queue_append(byte_queue *q, const void *data, size_t len);
 
-/* Drop n bytes (n <= length) from the front. */
+/* Drop n bytes (n <= length) from the front; frees the storage when that
+ * empties the queue. */
 void byte_queue_consume(byte_queue *q, size_t n);
 
 /* An empty, never-grown queue has data == NULL; NULL + 0 is undefined in C,

@@ -468,6 +468,8 @@ static int conns_reserve(server *s) {
 static size_t client_count(const server *s) { return s->conn_count - s->closing.count; }
 
 static void add_connection(server *s, net_socket sock, const frontend *fe, uint64_t now) {
+    (void)net_set_send_buffer(sock, SERVER_SEND_BUFFER);  /* best effort */
+    (void)net_set_keepalive(sock);
     connection *c = calloc(1, sizeof *c);
     if (!c || conns_reserve(s) != 0 || line_framer_init(&c->in, fe->max_line) != 0) {
         if (c) line_framer_free(&c->in);

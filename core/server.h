@@ -12,7 +12,7 @@
 #include "platform/net.h"
 
 #define SERVER_DEFAULT_PORT        "8923"
-#define SERVER_DEFAULT_MAX_CLIENTS 1000
+#define SERVER_DEFAULT_MAX_CLIENTS 10000
 #define SERVER_DEFAULT_MAX_LINE    1024
 #define SERVER_DEFAULT_MAX_QUEUE   (1024 * 1024)
 #define SERVER_DEFAULT_RATE        50
@@ -20,6 +20,10 @@
 #define SERVER_MAX_LISTENERS       16
 #define SERVER_DEFAULT_IRC_PORT    "6667"
 #define SERVER_DEFAULT_REGISTER_TIMEOUT_MS (60 * 1000)
+/* SO_SNDBUF of every client socket: what a non-reader holds in the kernel on
+ * top of --max-queue (Linux reserves twice this), instead of the megabytes
+ * the kernel's autotuning would give it. */
+#define SERVER_SEND_BUFFER         (64 * 1024)
 
 typedef struct server_config {
     const char *bind_host;  /* NULL: every interface */

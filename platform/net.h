@@ -95,6 +95,24 @@ int net_socket_pair(net_socket pair[2], char *err, size_t err_len);
  * slow reader quickly). Returns 0 or NET_ERROR. */
 int net_set_buffer_sizes(net_socket s, int rcvbuf, int sndbuf);
 
+/* Cap the kernel's send buffer of a connected socket at about `bytes`
+ * (SO_SNDBUF; Linux reserves twice that for its bookkeeping). Without it
+ * the kernel autotunes the buffer to megabytes, which a peer that stops
+ * reading holds on top of the server's own queue. Returns 0 or NET_ERROR. */
+int net_set_send_buffer(net_socket s, int bytes);
+
+/* Turn on TCP keepalive so a peer that vanished (powered off, cable pulled)
+ * is noticed: first probe after NET_KEEPALIVE_IDLE_S seconds of silence,
+ * then every NET_KEEPALIVE_INTERVAL_S, giving up after NET_KEEPALIVE_COUNT
+ * unanswered probes (about 2 minutes in all) where the OS lets us choose
+ * (TCP_KEEPIDLE/KEEPINTVL/KEEPCNT on Linux and the BSDs, TCP_KEEPALIVE on
+ * macOS, SIO_KEEPALIVE_VALS on Windows); elsewhere the OS defaults apply.
+ * Returns 0 or NET_ERROR (SO_KEEPALIVE itself failed). */
+#define NET_KEEPALIVE_IDLE_S     60
+#define NET_KEEPALIVE_INTERVAL_S 10
+#define NET_KEEPALIVE_COUNT      6
+int net_set_keepalive(net_socket s);
+
 /* Raise this process's limit on open descriptors (RLIMIT_NOFILE's soft
  * limit, up to the hard limit and at most `wanted`) so that a server can
  * hold as many clients as select() allows; macOS starts at 256. Returns the

@@ -43,6 +43,11 @@ int net_set_buffer_sizes(net_socket s, int rcvbuf, int sndbuf)
     return 0;
 }
 
+int net_set_send_buffer(net_socket s, int bytes)
+{
+    return net_set_int_option(s, SOL_SOCKET, SO_SNDBUF, bytes);
+}
+
 void net_close_reset(net_socket s)
 {
     struct linger lg;

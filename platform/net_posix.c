@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -314,6 +315,11 @@ long net_raise_descriptor_limit(long wanted)
         rlim_t target = (rlim_t)wanted;
         if (lim.rlim_max != RLIM_INFINITY && target > lim.rlim_max)
             target = lim.rlim_max;
+#if defined(__APPLE__) && defined(OPEN_MAX)
+        /* macOS refuses a soft limit above OPEN_MAX (10240). */
+        if (target > (rlim_t)OPEN_MAX)
+            target = (rlim_t)OPEN_MAX;
+#endif
         if (lim.rlim_cur != RLIM_INFINITY && target > lim.rlim_cur) {
             struct rlimit raised = lim;
             raised.rlim_cur = target;
@@ -324,4 +330,25 @@ long net_raise_descriptor_limit(long wanted)
     if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur > (rlim_t)0x7fffffff)
         return 0x7fffffff;
     return (long)lim.rlim_cur;
+}
+
+/* The probe timing options have different names per system; each one that
+ * exists is set, best effort (SO_KEEPALIVE alone still finds dead peers,
+ * after the OS's default two hours). */
+int net_set_keepalive(net_socket s)
+{
+    if (net_set_int_option(s, SOL_SOCKET, SO_KEEPALIVE, 1) != 0)
+        return NET_ERROR;
+#if defined(TCP_KEEPIDLE)
+    (void)net_set_int_option(s, IPPROTO_TCP, TCP_KEEPIDLE, NET_KEEPALIVE_IDLE_S);
+#elif defined(TCP_KEEPALIVE)
+    (void)net_set_int_option(s, IPPROTO_TCP, TCP_KEEPALIVE, NET_KEEPALIVE_IDLE_S);
+#endif
+#ifdef TCP_KEEPINTVL
+    (void)net_set_int_option(s, IPPROTO_TCP, TCP_KEEPINTVL, NET_KEEPALIVE_INTERVAL_S);
+#endif
+#ifdef TCP_KEEPCNT
+    (void)net_set_int_option(s, IPPROTO_TCP, TCP_KEEPCNT, NET_KEEPALIVE_COUNT);
+#endif
+    return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <windows.h>
+#include <mstcpip.h>
 
 /* ---- error text ------------------------------------------------------- */
 
@@ -219,7 +220,7 @@ bool net_os_accept_gone(int err)
 /* ---- connecting ------------------------------------------------------- */
 
 /* select() reads only fd_count entries, so a one-socket set need not be the
- * full FD_SETSIZE (32 KiB) on the stack. */
+ * full FD_SETSIZE (80 KiB) on the stack. */
 typedef struct {
     u_int fd_count;
     SOCKET fd_array[1];
@@ -393,4 +394,21 @@ long net_raise_descriptor_limit(long wanted)
 {
     (void)wanted;
     return -1;
+}
+
+/* Windows sets the probe timing per socket with SIO_KEEPALIVE_VALS (which
+ * also turns keepalive on); the probe count is fixed by the OS (10). If the
+ * ioctl is refused (wine, old systems), plain SO_KEEPALIVE still applies. */
+int net_set_keepalive(net_socket s)
+{
+    struct tcp_keepalive ka;
+    DWORD returned = 0;
+    if (net_set_int_option(s, SOL_SOCKET, SO_KEEPALIVE, 1) != 0)
+        return NET_ERROR;
+    ka.onoff = 1;
+    ka.keepalivetime = NET_KEEPALIVE_IDLE_S * 1000u;
+    ka.keepaliveinterval = NET_KEEPALIVE_INTERVAL_S * 1000u;
+    (void)WSAIoctl((SOCKET)s, SIO_KEEPALIVE_VALS, &ka, sizeof ka, NULL, 0, &returned, NULL,
+                   NULL);
+    return 0;
 }

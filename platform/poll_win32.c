@@ -1,7 +1,7 @@
 /* poll_win32.c - poll.h over Winsock select().
  *
  * On Windows fd_set is a counted array of SOCKETs, not a bitmap: FD_SETSIZE
- * (raised to 4096 for every file by platform/CMakeLists.txt) bounds how many
+ * (raised to 10240 for every file by platform/CMakeLists.txt) bounds how many
  * sockets it holds, whatever their values. Sockets are appended directly
  * (FD_SET scans for duplicates, O(n) per add), and the ready arrays select()
  * returns are sorted once so each lookup is a binary search. */
@@ -9,11 +9,11 @@
 
 #include <stdlib.h>
 
-#if FD_SETSIZE < 1024
+#if FD_SETSIZE < 10240
 #error "FD_SETSIZE must be raised for every file (see platform/CMakeLists.txt)"
 #endif
 
-/* A 4096-socket fd_set is 32 KiB, so the sets live on the heap. */
+/* A 10240-socket fd_set is 80 KiB, so the sets live on the heap. */
 struct net_poll {
     fd_set read_set;   /* asked for before the wait, ready (sorted) after */
     fd_set write_set;
@@ -23,6 +23,22 @@ struct net_poll {
 size_t net_poll_os_size(void)
 {
     return sizeof(net_poll);
+}
+
+void net_poll_os_init(net_poll *p)
+{
+    net_poll_clear(p);
+}
+
+void net_poll_os_free(net_poll *p)
+{
+    (void)p;
+}
+
+/* Winsock's select() takes at most FD_SETSIZE sockets per set. */
+int net_poll_capacity(void)
+{
+    return FD_SETSIZE;
 }
 
 bool net_poll_can_hold(net_socket s)

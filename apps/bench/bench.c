@@ -140,7 +140,8 @@ int bench_config_check(const bench_config *cfg, char *err, size_t err_len) {
     }
     if (cfg->clients > net_poll_capacity()) {
         snprintf(err, err_len,
-                 "--clients %d is more than select() can wait on here (%d)",
+                 "--clients %d is more than select() and the open-file "
+                 "limit allow here (%d)",
                  cfg->clients, net_poll_capacity());
         return -1;
     }
@@ -505,7 +506,7 @@ static int connect_one(bench *b, int i, char *err, size_t err_len) {
         net_close(s);
         snprintf(err, err_len,
                  "cannot hold client %d of %d: its descriptor is beyond what "
-                 "select() can wait on (FD_SETSIZE); use fewer clients",
+                 "select() can wait on; use fewer clients",
                  i + 1, cfg->clients);
         return -1;
     }

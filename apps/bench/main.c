@@ -210,6 +210,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "natter-bench: cannot initialise networking\n");
         return EXIT_FAILED;
     }
+    /* One descriptor per client plus a few; macOS starts at 256. */
+    {
+        long limit = net_raise_descriptor_limit((long)o.cfg.clients + 16);
+        if (limit >= 0 && limit < (long)o.cfg.clients + 8) {
+            fprintf(stderr, "natter-bench: the open-file limit (%ld) is too low for "
+                    "%d clients; raise it with ulimit -n\n", limit, o.cfg.clients);
+            net_cleanup();
+            return EXIT_FAILED;
+        }
+    }
     rc = bench_run(&o.cfg, &res, err, sizeof err);
     net_cleanup();
     if (rc != 0) {

@@ -3,7 +3,9 @@
  * Parses options into a server_config, starts the server, prints where it
  * listens and one timestamped log line per event, and stops cleanly on
  * Ctrl-C / SIGTERM / console close. Every start-up failure is one line on
- * stderr and exit status 1. */
+ * stderr and exit status 1. Everything for stdout goes through a log sink
+ * (platform/logsink.h): a bounded queue and a writer thread, so a stdout
+ * that blocks or breaks never stops the server. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include "core/names.h"
 #include "core/server.h"
 #include "platform/clock.h"
+#include "platform/logsink.h"
 #include "platform/net.h"
 #include "platform/stop.h"
 
@@ -30,7 +33,7 @@ static const char usage_text[] =
     "Options:\n"
     "  -p, --port N            port to listen on (default 8923; 0 = any free port)\n"
     "  -b, --bind ADDR         address to listen on (default: all interfaces, IPv6 and IPv4)\n"
-    "      --max-clients N     most simultaneous connections (default 1000)\n"
+    "      --max-clients N     most simultaneous connections (default 10000)\n"
     "      --max-line BYTES    longest line relayed (default 1024)\n"
     "      --max-queue BYTES   output queued for a slow reader before it is dropped\n"
     "                          (default 1048576; K and M suffixes allowed)\n"
@@ -62,11 +65,18 @@ static const char usage_text[] =
     "  -V, --version           print the version and exit\n"
     "  -h, --help              print this help and exit\n";
 
+/* Log lines queued for stdout at most; past it lines are dropped (and
+ * counted in one "log: N lines dropped" line) rather than blocking. */
+#define LOG_QUEUE_BYTES (128 * 1024)
+/* How long the log may take to drain at exit. */
+#define LOG_DRAIN_MS 2000
+
 typedef struct server_options {
     server_config cfg;
     bool quiet;
     const char *motd_file;
     bool server_name_given;
+    log_sink *log;
 } server_options;
 
 /* The one place errors are printed: "natter-server: WHAT". Returns 1. */
@@ -320,23 +330,31 @@ static int parse_options(int argc, char **argv, server_options *opt) {
 }
 
 /* One log line: "[2026-11-25 18:40:46] join alice (127.0.0.1:5000)",
- * flushed at once so a log file or pipe is current. */
+ * queued for the writer thread, so a log file or pipe is current without the
+ * loop ever waiting for it. */
 static void print_log(void *ctx, int kind, const char *text) {
     const server_options *opt = ctx;
     if (kind == CHAT_LOG_CHAT && opt->quiet) return;
-    char when[32];
+    char when[32], prefix[40];
     clock_local_datetime(when, sizeof when);
-    printf("[%s] %s\n", when, text);
-    fflush(stdout);
+    snprintf(prefix, sizeof prefix, "[%s] ", when);
+    log_sink_write(opt->log, prefix, text);
+}
+
+/* An untimestamped line on stdout (start-up banner, "stopped"). */
+static void print_line(const server_options *opt, const char *fmt, ...) {
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    log_sink_write(opt->log, "", line);
 }
 
 int main(int argc, char **argv) {
     server_options opt;
     int r = parse_options(argc, argv, &opt);
     if (r != 0) return r == 2 ? 0 : 1;
-    opt.cfg.log = print_log;
-    opt.cfg.log_ctx = &opt;
-
     char err[512];
     char *motd = NULL;
     if (opt.motd_file) {
@@ -355,23 +373,30 @@ int main(int argc, char **argv) {
                 *p = '-';
         opt.cfg.server_name = host;
     }
+    opt.log = log_sink_start_stdout(LOG_QUEUE_BYTES);
+    if (!opt.log) {
+        free(motd);
+        return fail("cannot start the log writer");
+    }
+    opt.cfg.log = print_log;
+    opt.cfg.log_ctx = &opt;
     server *srv = server_create(&opt.cfg, err, sizeof err);
     if (!srv) {
         free(motd);
+        log_sink_stop(opt.log, LOG_DRAIN_MS);
         return fail("%s", err);
     }
 
-    printf("natter-server %s\n", NATTER_VERSION);
+    print_line(&opt, "natter-server %s", NATTER_VERSION);
     for (int i = 0; i < server_listener_count(srv); i++) {
         char name[80];
-        printf("listening on %s (%s)\n", server_listener_name(srv, i, name, sizeof name),
-               server_listener_protocol(srv, i));
+        print_line(&opt, "listening on %s (%s)", server_listener_name(srv, i, name, sizeof name),
+                   server_listener_protocol(srv, i));
     }
     if (server_capacity(srv) < opt.cfg.max_clients)
-        printf("note: at most %d clients (the limit of select() on this system)\n",
-               server_capacity(srv));
-    printf("press Ctrl-C to stop\n");
-    fflush(stdout);
+        print_line(&opt, "note: at most %d clients (the limit of select() on this system)",
+                   server_capacity(srv));
+    print_line(&opt, "press Ctrl-C to stop");
 
     if (stop_hook_install(server_request_stop, srv) != 0)
         fprintf(stderr, "natter-server: warning: cannot catch Ctrl-C; it will stop abruptly\n");
@@ -379,8 +404,8 @@ int main(int argc, char **argv) {
     stop_hook_remove();
     server_destroy(srv);
     free(motd);
-    printf("stopped\n");
-    fflush(stdout);
+    print_line(&opt, "stopped");
+    log_sink_stop(opt.log, LOG_DRAIN_MS);
     stop_hook_done();
     return status == 0 ? 0 : 1;
 }

@@ -83,6 +83,26 @@ TEST(ByteQueue, EmptyingRewindsToFront)
     EXPECT_EQ(b.q.end, 0u);
 }
 
+// However large it grew (a burst, a slow reader catching up), an emptied
+// queue holds no memory; used again it starts small.
+TEST(ByteQueue, EmptyingFreesTheStorage)
+{
+    Queue b;
+    std::string big(1024 * 1024, 'x');
+    ASSERT_EQ(byte_queue_append(&b.q, big.data(), big.size()), 0);
+    EXPECT_GE(b.q.cap, big.size());
+    byte_queue_consume(&b.q, big.size() - 1);
+    EXPECT_NE(b.q.data, nullptr); // one byte still queued
+    byte_queue_consume(&b.q, 1);
+    EXPECT_EQ(b.q.data, nullptr);
+    EXPECT_EQ(b.q.cap, 0u);
+    EXPECT_EQ(byte_queue_length(&b.q), 0u);
+    EXPECT_STREQ(byte_queue_data(&b.q), "");
+    ASSERT_EQ(byte_queue_append(&b.q, "hi\r\n", 4), 0);
+    EXPECT_LE(b.q.cap, 256u);
+    EXPECT_EQ(contents(b.q), "hi\r\n");
+}
+
 TEST(ByteQueue, ConsumeMoreThanLengthEmptiesSafely)
 {
     Queue b;

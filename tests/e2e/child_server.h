@@ -30,6 +30,10 @@ public:
     bool wait_output(const std::string &needle, int timeout_ms) {
         return process_.wait_stdout(needle, timeout_ms);
     }
+    // Stop reading its stdout (the log) / read it again; close it for good.
+    void hold_output(bool on) { process_.hold_stdout(on); }
+    void close_output() { process_.close_stdout(); }
+
     // How many times needle occurs in the output so far.
     size_t count_output(const std::string &needle) const;
 

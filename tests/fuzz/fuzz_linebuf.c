@@ -2,8 +2,8 @@
  * first code every received byte meets. The input picks a line limit and how
  * the stream is cut into reads; the framer's lines must match a plain
  * reference (split at LF, drop one CR before it, lines over the limit
- * reported once as too long) whatever the cuts, and it must never take more
- * memory than its fixed buffer. */
+ * reported once as too long) whatever the cuts, and its buffer (which grows
+ * and is freed with the stream) must never exceed max_line + 4 KiB + 2. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size)
         if (avail == 0)
             fuzz_fail("no room after LINE_NONE", data, len);
         if (f.cap > max_line + 2 + 4096)
-            fuzz_fail("the framer grew past its fixed size", data, len);
+            fuzz_fail("the framer grew past its bound", data, len);
     }
     if (got != want_count)
         fuzz_fail("fewer lines than the reference", data, len);

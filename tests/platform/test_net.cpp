@@ -458,3 +458,15 @@ TEST(NetInit, NestsAndPairsWithCleanup)
     }
     net_cleanup();
 }
+
+// The options every accepted client gets: both calls succeed, and the
+// connection still carries data afterwards.
+TEST_F(NetTest, KeepaliveAndSendBufferOnAConnection)
+{
+    auto pair = natter_test::loopback_pair();
+    ASSERT_TRUE(pair.second.valid());
+    EXPECT_EQ(0, net_set_keepalive(pair.second.get()));
+    EXPECT_EQ(0, net_set_send_buffer(pair.second.get(), 64 * 1024));
+    ASSERT_TRUE(natter_test::send_all(pair.second.get(), "still fine\n"));
+    EXPECT_EQ("still fine\n", natter_test::recv_exactly(pair.first.get(), 11));
+}

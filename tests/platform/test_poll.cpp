@@ -223,26 +223,3 @@ TEST_F(NetTest, PollTellsManySocketsApart)
         EXPECT_EQ(NET_POLL_WRITE, net_poll_ready(p.get(), sp.b.get()));
     }
 }
-
-// The set holds capacity entries and refuses the next. One socket stands in
-// for all of them: net_poll_add does no duplicate check (by contract the
-// caller never adds a socket twice), so this fills the set without opening
-// thousands of sockets.
-TEST_F(NetTest, PollHoldsCapacityEntriesAndRefusesMore)
-{
-    net_socket pair[2];
-    char err[256] = "";
-    ASSERT_EQ(0, net_socket_pair(pair, err, sizeof err)) << err;
-    Socket a(pair[0]), b(pair[1]);
-    ASSERT_TRUE(net_poll_can_hold(a.get()));
-
-    PollPtr p = make_poll();
-    ASSERT_NE(nullptr, p);
-    net_poll_clear(p.get());
-    int capacity = net_poll_capacity();
-    for (int i = 0; i < capacity; i++)
-        ASSERT_EQ(0, net_poll_add(p.get(), a.get(), NET_POLL_READ)) << "entry " << i;
-    EXPECT_EQ(-1, net_poll_add(p.get(), a.get(), NET_POLL_READ));
-    net_poll_clear(p.get());
-    EXPECT_EQ(0, net_poll_add(p.get(), a.get(), NET_POLL_READ));
-}

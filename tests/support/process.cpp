@@ -13,5 +13,9 @@ bool ChildProcess::wait_stderr(const std::string &needle, int timeout_ms) {
     return output_->wait_for(ProcessOutput::kStderr, needle, timeout_ms);
 }
 
+void ChildProcess::hold_stdout(bool on) { output_->hold(ProcessOutput::kStdout, on); }
+
+void ChildProcess::close_stdout() { output_->stop(ProcessOutput::kStdout); }
+
 std::string ChildProcess::stdout_text() const { return output_->text(ProcessOutput::kStdout); }
 std::string ChildProcess::stderr_text() const { return output_->text(ProcessOutput::kStderr); }

@@ -38,6 +38,15 @@ public:
     // once the stream has ended without it.
     bool wait_stdout(const std::string &needle, int timeout_ms);
     bool wait_stderr(const std::string &needle, int timeout_ms);
+    // Stop reading the child's stdout (on) or read it again (off): while
+    // held its pipe fills and the child's writes block, as with a paused
+    // pager or a stuck log collector.
+    void hold_stdout(bool on);
+    // Close our end of the child's stdout, as `head` does when it has seen
+    // enough: the child's next write fails (EPIPE / SIGPIPE). On Windows the
+    // pipe closes only after the child writes once more.
+    void close_stdout();
+
     // Everything read so far, with "\r\n" turned into "\n".
     std::string stdout_text() const;
     std::string stderr_text() const;

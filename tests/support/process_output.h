@@ -1,6 +1,9 @@
 // process_output.h - what a child process printed, for ChildProcess
 // (process.cpp and the OS files): reader threads append, tests wait on a
-// condition variable for a needle or for end of output.
+// condition variable for a needle or for end of output. A test may also hold
+// a stream (its reader stops taking data, so the child's pipe fills up, as
+// with a paused pager) or stop it (the reader closes the pipe, as `head`
+// does when it has seen enough).
 #pragma once
 
 #include <chrono>
@@ -12,10 +15,29 @@ class ProcessOutput {
 public:
     enum Stream { kStdout = 0, kStderr = 1 };
 
-    void append(Stream s, const char *data, size_t n) {
-        std::lock_guard<std::mutex> lock(mutex_);
+    // Returns false once the stream is stopped: the reader then closes the
+    // pipe. Blocks while the stream is held.
+    bool append(Stream s, const char *data, size_t n) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return !held_[s] || stopped_[s]; });
+        if (stopped_[s]) return false;
         text_[s].append(data, n);
         changed_.notify_all();
+        return true;
+    }
+    void hold(Stream s, bool on) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        held_[s] = on;
+        changed_.notify_all();
+    }
+    void stop(Stream s) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopped_[s] = true;
+        changed_.notify_all();
+    }
+    bool stopped(Stream s) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return stopped_[s];
     }
     void ended(Stream s) {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -55,4 +77,6 @@ private:
     std::condition_variable changed_;
     std::string text_[2];
     bool eof_[2] = {false, false};
+    bool held_[2] = {false, false};
+    bool stopped_[2] = {false, false};
 };

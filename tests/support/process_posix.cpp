@@ -35,7 +35,7 @@ struct ChildProcess::Impl {
     // thread must still end when the ChildProcess does.
     void read_pipe(int fd, ProcessOutput::Stream which) {
         char buf[4096];
-        while (!stop_reading) {
+        while (!stop_reading && !output->stopped(which)) {
             struct pollfd pfd = {fd, POLLIN, 0};
             int r = ::poll(&pfd, 1, 50);
             if (r < 0 && errno != EINTR) break;
@@ -43,7 +43,7 @@ struct ChildProcess::Impl {
             ssize_t n = ::read(fd, buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
-            output->append(which, buf, static_cast<size_t>(n));
+            if (!output->append(which, buf, static_cast<size_t>(n))) break;
         }
         ::close(fd);
         output->ended(which);
@@ -75,6 +75,7 @@ ChildProcess::ChildProcess() : output_(new ProcessOutput), impl_(new Impl) {
 }
 
 ChildProcess::~ChildProcess() {
+    output_->hold(ProcessOutput::kStdout, false);
     kill();
     close_stdin();
     impl_->join_readers();

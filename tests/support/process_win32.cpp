@@ -23,7 +23,7 @@ struct ChildProcess::Impl {
         char buf[4096];
         DWORD n = 0;
         while (ReadFile(h, buf, sizeof buf, &n, nullptr) && n > 0)
-            output->append(which, buf, n);
+            if (!output->append(which, buf, n)) break;
         CloseHandle(h);
         output->ended(which);
     }
@@ -77,6 +77,7 @@ ChildProcess::ChildProcess() : output_(new ProcessOutput), impl_(new Impl) {
 }
 
 ChildProcess::~ChildProcess() {
+    output_->hold(ProcessOutput::kStdout, false);
     kill();
     close_stdin();
     impl_->join_readers();
