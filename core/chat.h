@@ -32,49 +32,49 @@ typedef struct chat_user chat_user;
 typedef struct chat_room chat_room;
 typedef struct chat_member chat_member;
 
-#define CHAT_DEFAULT_MAX_ROOMS     1000
-#define CHAT_DEFAULT_HISTORY       50
-#define CHAT_DEFAULT_ROOM          "#lobby"
+#define CHAT_DEFAULT_MAX_ROOMS 1000
+#define CHAT_DEFAULT_HISTORY   50
+#define CHAT_DEFAULT_ROOM      "#lobby"
 /* IRC servers commonly allow 20-120 channels per client; 100 keeps a user's
  * membership walk short while being more than anyone uses. */
-#define CHAT_MAX_ROOMS_PER_USER    100
-#define CHAT_TOPIC_MAX_BYTES       300
-#define CHAT_REASON_MAX_BYTES      300
+#define CHAT_MAX_ROOMS_PER_USER 100
+#define CHAT_TOPIC_MAX_BYTES    300
+#define CHAT_REASON_MAX_BYTES   300
 
 typedef enum chat_result {
     CHAT_OK = 0,
     CHAT_ERR_NO_MEMORY,
-    CHAT_ERR_BAD_NAME,        /* see chat_check_name for the name_status */
+    CHAT_ERR_BAD_NAME, /* see chat_check_name for the name_status */
     CHAT_ERR_NAME_TAKEN,
     CHAT_ERR_BAD_ROOM_NAME,   /* see chat_check_room_name */
     CHAT_ERR_TOO_MANY_ROOMS,  /* the server holds max_rooms already, none empty */
     CHAT_ERR_TOO_MANY_JOINED, /* this user is in CHAT_MAX_ROOMS_PER_USER rooms */
     CHAT_ERR_NO_SUCH_ROOM,
     CHAT_ERR_NO_SUCH_USER,
-    CHAT_ERR_NOT_MEMBER,      /* the acting user is not in the room */
+    CHAT_ERR_NOT_MEMBER, /* the acting user is not in the room */
     CHAT_ERR_TARGET_NOT_MEMBER,
     CHAT_ERR_NOT_OPERATOR,
-    CHAT_ERR_ALREADY_MEMBER,  /* chat_join: not an error for the user, nothing sent */
-    CHAT_ERR_TOO_LONG         /* a topic over CHAT_TOPIC_MAX_BYTES (once sanitised);
-                               * reasons and parting words are cut instead */
+    CHAT_ERR_ALREADY_MEMBER, /* chat_join: not an error for the user, nothing sent */
+    CHAT_ERR_TOO_LONG        /* a topic over CHAT_TOPIC_MAX_BYTES (once sanitised);
+                              * reasons and parting words are cut instead */
 } chat_result;
 
 typedef enum chat_event_kind {
-    CHAT_SAY,       /* room, actor, text */
-    CHAT_ACTION,    /* room, actor, text (/me) */
-    CHAT_JOIN,      /* room, actor */
-    CHAT_PART,      /* room, actor, text: the parting words (may be empty) */
-    CHAT_KICK,      /* room, actor (operator), target, text: the reason (may be empty) */
-    CHAT_TOPIC,     /* room, actor, text: the new topic (empty: cleared) */
-    CHAT_OP,        /* room, target; actor NULL when automatic (the last operator left) */
-    CHAT_DEOP,      /* room, actor, target */
-    CHAT_RENAME,    /* actor (already renamed), old_name; to everyone sharing a room, once */
-    CHAT_QUIT,      /* actor, reason ("quit", "connection closed", ...), text: quit words */
-    CHAT_PRIVATE,   /* actor -> target, text; delivered to the target and to the actor */
-    CHAT_NOTICE,    /* room, actor, text: like CHAT_SAY, but never answered by bots
-                     * and not kept in history (IRC's NOTICE) */
+    CHAT_SAY,            /* room, actor, text */
+    CHAT_ACTION,         /* room, actor, text (/me) */
+    CHAT_JOIN,           /* room, actor */
+    CHAT_PART,           /* room, actor, text: the parting words (may be empty) */
+    CHAT_KICK,           /* room, actor (operator), target, text: the reason (may be empty) */
+    CHAT_TOPIC,          /* room, actor, text: the new topic (empty: cleared) */
+    CHAT_OP,             /* room, target; actor NULL when automatic (the last operator left) */
+    CHAT_DEOP,           /* room, actor, target */
+    CHAT_RENAME,         /* actor (already renamed), old_name; to everyone sharing a room, once */
+    CHAT_QUIT,           /* actor, reason ("quit", "connection closed", ...), text: quit words */
+    CHAT_PRIVATE,        /* actor -> target, text; delivered to the target and to the actor */
+    CHAT_NOTICE,         /* room, actor, text: like CHAT_SAY, but never answered by bots
+                          * and not kept in history (IRC's NOTICE) */
     CHAT_PRIVATE_NOTICE, /* actor -> target, text; like CHAT_PRIVATE */
-    CHAT_TOPIC_RULE /* room, actor; flag: only operators may set the topic now */
+    CHAT_TOPIC_RULE      /* room, actor; flag: only operators may set the topic now */
 } chat_event_kind;
 
 typedef struct chat_event {
@@ -88,15 +88,15 @@ typedef struct chat_event {
     const char *actor_name; /* NUL-terminated; the name at the time */
     const chat_user *target;
     const char *target_name;
-    const char *old_name;   /* CHAT_RENAME */
-    const char *reason;     /* CHAT_QUIT: "quit", "connection closed", "too slow" ... */
-    const char *text;       /* sanitised; NUL-terminated; text_len bytes */
+    const char *old_name; /* CHAT_RENAME */
+    const char *reason;   /* CHAT_QUIT: "quit", "connection closed", "too slow" ... */
+    const char *text;     /* sanitised; NUL-terminated; text_len bytes */
     size_t text_len;
     /* User events (CHAT_RENAME, CHAT_QUIT): the smallest room this recipient
      * shares with the actor (NULL for the actor itself), so a front-end can
      * keep quiet about departures seen only through huge rooms. */
     const chat_room *via;
-    bool flag;              /* CHAT_TOPIC_RULE: operators only */
+    bool flag; /* CHAT_TOPIC_RULE: operators only */
 } chat_event;
 
 /* A front-end's callbacks for its users. */
@@ -111,8 +111,8 @@ typedef struct chat_sink {
 } chat_sink;
 
 /* Log kinds, so the server can hide chat text with --quiet. */
-#define CHAT_LOG_EVENT 0   /* connect, join, rename, leave */
-#define CHAT_LOG_CHAT  1   /* public chat and /me text */
+#define CHAT_LOG_EVENT 0 /* connect, join, rename, leave */
+#define CHAT_LOG_CHAT  1 /* public chat and /me text */
 
 typedef struct chat_ops {
     void *ctx;
@@ -123,11 +123,11 @@ typedef struct chat_ops {
 } chat_ops;
 
 typedef struct chat_config {
-    size_t max_rooms;       /* rooms kept at once, the default room included */
-    size_t history;         /* lines kept per room; 0: no history */
-    bool open_topic;        /* anyone in a room may set its topic */
+    size_t max_rooms;         /* rooms kept at once, the default room included */
+    size_t history;           /* lines kept per room; 0: no history */
+    bool open_topic;          /* anyone in a room may set its topic */
     const char *default_room; /* "#lobby": created at start, never forgotten */
-    bool show_hosts;        /* a user's host is their IP address, not "natter" */
+    bool show_hosts;          /* a user's host is their IP address, not "natter" */
 } chat_config;
 
 void chat_config_defaults(chat_config *cfg);
@@ -239,12 +239,12 @@ int64_t chat_room_created(const chat_room *r);
 
 /* Queries. */
 size_t chat_room_count(const chat *c);
-chat_room *chat_room_first(const chat *c);      /* in creation order */
+chat_room *chat_room_first(const chat *c); /* in creation order */
 chat_room *chat_room_next(const chat_room *r);
 const char *chat_room_name(const chat_room *r);
 size_t chat_room_member_count(const chat_room *r);
 const char *chat_room_topic(const chat_room *r, size_t *len); /* "" when none */
-const char *chat_room_topic_setter(const chat_room *r);        /* "" when none */
+const char *chat_room_topic_setter(const chat_room *r);       /* "" when none */
 int64_t chat_room_topic_time(const chat_room *r);
 size_t chat_room_history_count(const chat_room *r);
 

@@ -30,20 +30,20 @@ struct chat_user {
     chat_member *rooms_head;
     chat_member *rooms_tail;
     size_t room_count;
-    uint64_t mark;          /* de-duplicates recipients of user events */
-    const char *label;      /* for the log; stored after the struct */
+    uint64_t mark;     /* de-duplicates recipients of user events */
+    const char *label; /* for the log; stored after the struct */
     char ident[CHAT_IDENT_MAX_BYTES + 1];
     char host[CHAT_HOST_MAX_BYTES + 1];
     char realname[CHAT_REALNAME_MAX_BYTES + 1];
-    char *away;             /* NULL: not away */
+    char *away; /* NULL: not away */
 };
 
 struct chat_room {
     char name[ROOM_NAME_MAX_BYTES + 1];
     size_t name_len;
-    chat_room *prev;        /* every room, in creation order */
+    chat_room *prev; /* every room, in creation order */
     chat_room *next;
-    chat_room *empty_prev;  /* rooms nobody is in, longest-unused first */
+    chat_room *empty_prev; /* rooms nobody is in, longest-unused first */
     chat_room *empty_next;
     bool in_empty_list;
     bool is_default;
@@ -51,7 +51,7 @@ struct chat_room {
     chat_member *tail;
     size_t member_count;
     size_t op_count;
-    char *topic;            /* NULL: no topic */
+    char *topic; /* NULL: no topic */
     size_t topic_len;
     char topic_setter[NAME_MAX_BYTES + 1];
     int64_t topic_time;
@@ -75,7 +75,7 @@ struct chat {
     uint64_t seq;
     uint64_t mark_epoch;
     bool shutting_down;
-    text_buf text;          /* sanitised text of the event being delivered */
+    text_buf text; /* sanitised text of the event being delivered */
     text_buf log;
 };
 

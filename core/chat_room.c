@@ -376,8 +376,7 @@ static chat_result say_in_room(chat *c, chat_event_kind kind, chat_user *u, chat
     return CHAT_OK;
 }
 
-chat_result chat_say(chat *c, chat_user *u, chat_room *r, const char *text, size_t len,
-                     bool action)
+chat_result chat_say(chat *c, chat_user *u, chat_room *r, const char *text, size_t len, bool action)
 {
     return say_in_room(c, action ? CHAT_ACTION : CHAT_SAY, u, r, text, len);
 }

@@ -30,7 +30,7 @@ typedef struct frontend_io {
  * line, for the server's framer. */
 typedef struct frontend {
     void *fe;
-    const char *protocol;   /* "natter", "irc": for the log */
+    const char *protocol; /* "natter", "irc": for the log */
     size_t max_line;
     void *(*connected)(void *fe, void *conn, const char *peer);
     void (*line)(void *fe, void *session, const char *line, size_t len);

@@ -14,9 +14,9 @@
 #include "core/buffer.h"
 
 typedef struct history_entry {
-    int kind;           /* a chat_event_kind: CHAT_SAY, CHAT_ACTION, CHAT_TOPIC */
-    int64_t time;       /* seconds since the epoch, when it was first sent */
-    const char *name;   /* who said it (their name at the time) */
+    int kind;         /* a chat_event_kind: CHAT_SAY, CHAT_ACTION, CHAT_TOPIC */
+    int64_t time;     /* seconds since the epoch, when it was first sent */
+    const char *name; /* who said it (their name at the time) */
     size_t name_len;
     const char *text;
     size_t text_len;
@@ -25,7 +25,7 @@ typedef struct history_entry {
 typedef struct room_history {
     byte_queue bytes;
     size_t count;
-    size_t limit;       /* 0: history off */
+    size_t limit; /* 0: history off */
 } room_history;
 
 void history_init(room_history *h, size_t limit);

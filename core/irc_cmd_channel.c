@@ -92,8 +92,8 @@ void irc_cmd_part(irc_fe *fe, irc_session *s, const irc_msg *m)
     while (irc_next_item(&list, &item, &len)) {
         chat_room *r = room_of_member(fe, s, item, len);
         if (r) {
-            size_t n = m->nparams > 1 ? irc_strip_formatting((char *)m->params[1], m->param_len[1])
-                                      : 0;
+            size_t n =
+                m->nparams > 1 ? irc_strip_formatting((char *)m->params[1], m->param_len[1]) : 0;
             chat_part(fe->chat, s->user, r, m->nparams > 1 ? m->params[1] : NULL, n);
         }
     }
@@ -204,8 +204,8 @@ void irc_cmd_kick(irc_fe *fe, irc_session *s, const irc_msg *m)
     list = m->params[1];
     while (irc_next_item(&list, &item, &len)) {
         chat_user *target = chat_find_user(fe->chat, item, len);
-        size_t rlen = m->nparams > 2 ? irc_strip_formatting((char *)m->params[2], m->param_len[2])
-                                     : 0;
+        size_t rlen =
+            m->nparams > 2 ? irc_strip_formatting((char *)m->params[2], m->param_len[2]) : 0;
         if (!target) {
             irc_numeric_echo(fe, s, "401", item, len, "No such nick/channel");
             continue;

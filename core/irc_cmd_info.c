@@ -126,8 +126,7 @@ void irc_send_welcome(irc_fe *fe, irc_session *s)
 /* ---- WHO and WHOIS ---------------------------------------------------------- */
 
 /* 352: "<client> <channel> <user> <host> <server> <nick> <flags> :0 <realname>" */
-static void who_reply(irc_fe *fe, irc_session *s, const char *channel, chat_user *u,
-                      bool op)
+static void who_reply(irc_fe *fe, irc_session *s, const char *channel, chat_user *u, bool op)
 {
     irc_numeric_begin(fe, s, "352");
     irc_param(fe, channel);

@@ -247,8 +247,7 @@ static void session_free(irc_fe *fe, irc_session *s)
 }
 
 /* The user (if any) leaves the chat; the session stays for the caller. */
-static void leave_chat(irc_fe *fe, irc_session *s, const char *reason, const char *text,
-                       size_t len)
+static void leave_chat(irc_fe *fe, irc_session *s, const char *reason, const char *text, size_t len)
 {
     if (s->user) {
         chat_user_remove(fe->chat, s->user, reason, text, len);
@@ -269,8 +268,7 @@ void irc_fe_left(irc_fe *fe, irc_session *s, const char *reason)
     session_free(fe, s);
 }
 
-void irc_close_session(irc_fe *fe, irc_session *s, const char *reason, const char *text,
-                       size_t len)
+void irc_close_session(irc_fe *fe, irc_session *s, const char *reason, const char *text, size_t len)
 {
     void *conn = s->conn;
 
@@ -317,8 +315,7 @@ static void check_timers(irc_fe *fe, irc_session *s)
     uint64_t now = fe->now_ms;
 
     if (!s->user) {
-        if (fe->cfg.register_timeout_ms > 0 &&
-            now - s->connected_ms >= fe->cfg.register_timeout_ms)
+        if (fe->cfg.register_timeout_ms > 0 && now - s->connected_ms >= fe->cfg.register_timeout_ms)
             irc_close_session(fe, s, "Registration timed out", NULL, 0);
         return;
     }
@@ -374,8 +371,7 @@ static void try_register(irc_fe *fe, irc_session *s)
     u = chat_user_add(fe->chat, s->nick, strlen(s->nick), &fe->sink, s, s->peer, &err);
     if (!u) {
         if (err == CHAT_ERR_NAME_TAKEN) {
-            irc_numeric_echo(fe, s, "433", s->nick, strlen(s->nick),
-                             "Nickname is already in use");
+            irc_numeric_echo(fe, s, "433", s->nick, strlen(s->nick), "Nickname is already in use");
             s->has_nick = false;
         } else {
             irc_numeric(fe, s, "432", s->nick, "Erroneous nickname");
@@ -428,7 +424,7 @@ static void copy_ident(char *out, size_t max, const char *in)
 {
     size_t n = 0;
 
-    out[n++] = '~';     /* no identd: the usual mark */
+    out[n++] = '~'; /* no identd: the usual mark */
     for (; *in && n < max; in++)
         if ((*in >= 'a' && *in <= 'z') || (*in >= 'A' && *in <= 'Z') ||
             (*in >= '0' && *in <= '9') || *in == '_' || *in == '-' || *in == '.')
@@ -619,16 +615,26 @@ typedef struct irc_command {
 } irc_command;
 
 static const irc_command commands[] = {
-    {"CAP", cmd_cap, true},          {"NICK", cmd_nick, true},
-    {"USER", cmd_user, true},        {"PASS", cmd_pass, true},
-    {"PING", cmd_ping, true},        {"PONG", cmd_pong, true},
-    {"QUIT", cmd_quit, true},        {"JOIN", irc_cmd_join, false},
-    {"PART", irc_cmd_part, false},   {"TOPIC", irc_cmd_topic, false},
-    {"NAMES", irc_cmd_names, false}, {"LIST", irc_cmd_list, false},
-    {"KICK", irc_cmd_kick, false},   {"MODE", irc_cmd_mode, false},
-    {"PRIVMSG", irc_cmd_privmsg, false}, {"NOTICE", irc_cmd_notice, false},
-    {"AWAY", irc_cmd_away, false},   {"WHO", irc_cmd_who, false},
-    {"WHOIS", irc_cmd_whois, false}, {"LUSERS", irc_cmd_lusers, false},
+    {"CAP", cmd_cap, true},
+    {"NICK", cmd_nick, true},
+    {"USER", cmd_user, true},
+    {"PASS", cmd_pass, true},
+    {"PING", cmd_ping, true},
+    {"PONG", cmd_pong, true},
+    {"QUIT", cmd_quit, true},
+    {"JOIN", irc_cmd_join, false},
+    {"PART", irc_cmd_part, false},
+    {"TOPIC", irc_cmd_topic, false},
+    {"NAMES", irc_cmd_names, false},
+    {"LIST", irc_cmd_list, false},
+    {"KICK", irc_cmd_kick, false},
+    {"MODE", irc_cmd_mode, false},
+    {"PRIVMSG", irc_cmd_privmsg, false},
+    {"NOTICE", irc_cmd_notice, false},
+    {"AWAY", irc_cmd_away, false},
+    {"WHO", irc_cmd_who, false},
+    {"WHOIS", irc_cmd_whois, false},
+    {"LUSERS", irc_cmd_lusers, false},
     {"MOTD", irc_cmd_motd, false},
 };
 

@@ -24,19 +24,19 @@ typedef struct irc_session irc_session;
 /* IRC's line limit: 512 bytes with the CRLF. Longer input gets 417. */
 #define IRC_MAX_LINE 510
 
-#define IRC_DEFAULT_PING_INTERVAL_MS  (120 * 1000)
-#define IRC_DEFAULT_PING_TIMEOUT_MS   (60 * 1000)
+#define IRC_DEFAULT_PING_INTERVAL_MS (120 * 1000)
+#define IRC_DEFAULT_PING_TIMEOUT_MS  (60 * 1000)
 
 typedef struct irc_fe_config {
-    const char *server_name;    /* "irc.example.org" */
-    const char *network;        /* "natter" */
-    const char *version;        /* "0.1.0" */
-    const char *created;        /* when the server started, for 003 */
-    const char *motd;           /* message of the day (lines), or NULL: 422 */
-    uint64_t ping_interval_ms;  /* silence before the server sends PING */
-    uint64_t ping_timeout_ms;   /* then without PONG (or anything): "Ping timeout" */
+    const char *server_name;      /* "irc.example.org" */
+    const char *network;          /* "natter" */
+    const char *version;          /* "0.1.0" */
+    const char *created;          /* when the server started, for 003 */
+    const char *motd;             /* message of the day (lines), or NULL: 422 */
+    uint64_t ping_interval_ms;    /* silence before the server sends PING */
+    uint64_t ping_timeout_ms;     /* then without PONG (or anything): "Ping timeout" */
     uint64_t register_timeout_ms; /* not registered by then: closed; 0: never */
-    uint64_t idle_timeout_ms;   /* no line (PONGs do not count) for this long: closed; 0: never */
+    uint64_t idle_timeout_ms;     /* no line (PONGs do not count) for this long: closed; 0: never */
 } irc_fe_config;
 
 void irc_fe_config_defaults(irc_fe_config *cfg);

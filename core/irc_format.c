@@ -130,7 +130,10 @@ static bool format_event(irc_fe *fe, text_buf *b, const chat_event *ev, int vari
         put_text_message(fe, b, ev, time_tag, "PRIVMSG", ev->room_name, "", "");
         return tb_ok(b);
     case CHAT_ACTION:
-        put_text_message(fe, b, ev, time_tag, "PRIVMSG", ev->room_name, "\x01" "ACTION ", "\x01");
+        put_text_message(fe, b, ev, time_tag, "PRIVMSG", ev->room_name,
+                         "\x01"
+                         "ACTION ",
+                         "\x01");
         return tb_ok(b);
     case CHAT_NOTICE:
         put_text_message(fe, b, ev, time_tag, "NOTICE", ev->room_name, "", "");

@@ -14,7 +14,7 @@
 #define IRC_MAX_PARAMS 15
 
 typedef struct irc_msg {
-    const char *command;        /* NUL-terminated, upper-cased copy */
+    const char *command; /* NUL-terminated, upper-cased copy */
     int nparams;
     const char *params[IRC_MAX_PARAMS]; /* NUL-terminated */
     size_t param_len[IRC_MAX_PARAMS];
@@ -46,19 +46,19 @@ struct irc_session {
     irc_session *prev;
     irc_session *next;
     void *conn;
-    chat_user *user;            /* NULL until registered */
-    char nick[NAME_MAX_BYTES + 1];  /* chosen before registration */
+    chat_user *user;               /* NULL until registered */
+    char nick[NAME_MAX_BYTES + 1]; /* chosen before registration */
     bool has_nick;
     bool has_user;
-    bool cap_negotiating;       /* CAP LS/REQ seen, no CAP END yet */
+    bool cap_negotiating; /* CAP LS/REQ seen, no CAP END yet */
     unsigned caps;
     char ident[CHAT_IDENT_MAX_BYTES + 1];
     char realname[CHAT_REALNAME_MAX_BYTES + 1];
     uint64_t connected_ms;
     uint64_t last_rx_ms;
-    uint64_t last_active_ms;    /* last line other than PING/PONG */
-    uint64_t ping_sent_ms;      /* 0: none outstanding */
-    const char *peer;           /* stored after the struct */
+    uint64_t last_active_ms; /* last line other than PING/PONG */
+    uint64_t ping_sent_ms;   /* 0: none outstanding */
+    const char *peer;        /* stored after the struct */
 };
 
 struct irc_fe {
@@ -78,9 +78,9 @@ struct irc_fe {
     bool shutting_down;
     uint64_t now_ms;
     uint64_t next_check_ms;
-    text_buf line;              /* a reply being built */
-    text_buf scratch;           /* text as it goes into the model */
-    char *parse_buf;            /* irc_parse's copy of the line */
+    text_buf line;    /* a reply being built */
+    text_buf scratch; /* text as it goes into the model */
+    char *parse_buf;  /* irc_parse's copy of the line */
     /* The last event formatted, for every further recipient with the same
      * variant (server-time or not; which side of a private message). */
     text_buf ev_line;

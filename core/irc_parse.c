@@ -114,9 +114,9 @@ size_t irc_strip_formatting(char *text, size_t len)
             /* Hex colour: ^D RRGGBB[,RRGGBB] */
             size_t k = 0;
             i++;
-            while (k < 6 && i < len && ((text[i] >= '0' && text[i] <= '9') ||
-                                        (text[i] >= 'a' && text[i] <= 'f') ||
-                                        (text[i] >= 'A' && text[i] <= 'F'))) {
+            while (k < 6 && i < len &&
+                   ((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f') ||
+                    (text[i] >= 'A' && text[i] <= 'F'))) {
                 i++;
                 k++;
             }

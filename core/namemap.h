@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 typedef struct name_slot {
-    const char *key;    /* NULL: empty */
+    const char *key; /* NULL: empty */
     size_t key_len;
     uint32_t hash;
     void *value;
@@ -21,7 +21,7 @@ typedef struct name_slot {
 
 typedef struct name_map {
     name_slot *slots;
-    size_t cap;         /* a power of two, or 0 */
+    size_t cap; /* a power of two, or 0 */
     size_t count;
 } name_map;
 

@@ -10,16 +10,15 @@
 
 static bool is_ascii_name_char(uint32_t c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
 }
 
 /* Unicode White_Space above ASCII. */
 static bool is_unicode_space(uint32_t cp)
 {
-    return cp == 0x0085 || cp == 0x00A0 || cp == 0x1680 ||
-           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-           cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    return cp == 0x0085 || cp == 0x00A0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 /* Characters that render as nothing (or as blank filler) or that reorder the
@@ -27,16 +26,16 @@ static bool is_unicode_space(uint32_t cp)
  * empty or bend the rest of the line (bidi overrides). */
 static bool is_invisible(uint32_t cp)
 {
-    return cp == 0x00AD ||                      /* soft hyphen */
-           cp == 0x034F ||                      /* combining grapheme joiner */
-           cp == 0x061C ||                      /* Arabic letter mark */
-           cp == 0x115F || cp == 0x1160 ||      /* Hangul fillers */
-           cp == 0x180E ||                      /* Mongolian vowel separator */
-           (cp >= 0x200B && cp <= 0x200F) ||    /* zero width, LRM, RLM */
-           (cp >= 0x202A && cp <= 0x202E) ||    /* bidi embeddings/overrides */
-           (cp >= 0x2060 && cp <= 0x206F) ||    /* word joiner, bidi isolates */
-           cp == 0x3164 || cp == 0xFFA0 ||      /* Hangul fillers */
-           cp == 0xFEFF;                        /* zero width no-break space */
+    return cp == 0x00AD ||                   /* soft hyphen */
+           cp == 0x034F ||                   /* combining grapheme joiner */
+           cp == 0x061C ||                   /* Arabic letter mark */
+           cp == 0x115F || cp == 0x1160 ||   /* Hangul fillers */
+           cp == 0x180E ||                   /* Mongolian vowel separator */
+           (cp >= 0x200B && cp <= 0x200F) || /* zero width, LRM, RLM */
+           (cp >= 0x202A && cp <= 0x202E) || /* bidi embeddings/overrides */
+           (cp >= 0x2060 && cp <= 0x206F) || /* word joiner, bidi isolates */
+           cp == 0x3164 || cp == 0xFFA0 ||   /* Hangul fillers */
+           cp == 0xFEFF;                     /* zero width no-break space */
 }
 
 static bool is_name_char(uint32_t cp)
@@ -108,8 +107,8 @@ static void describe_bad_char(const char *s, size_t len, char *out, size_t out_l
     snprintf(out, out_len, "(not that character)");
 }
 
-const char *name_status_message(name_status st, const char *s, size_t len,
-                                char *out, size_t out_len)
+const char *name_status_message(name_status st, const char *s, size_t len, char *out,
+                                size_t out_len)
 {
     char detail[48];
 
@@ -126,16 +125,13 @@ const char *name_status_message(name_status st, const char *s, size_t len,
         /* Over 64 bytes with few characters only happens with non-ASCII
          * names; say which limit was hit so the user is not puzzled. */
         if (utf8_count(s, len) > NAME_MAX_CHARS)
-            snprintf(out, out_len, "Name too long (max %d characters).",
-                     NAME_MAX_CHARS);
+            snprintf(out, out_len, "Name too long (max %d characters).", NAME_MAX_CHARS);
         else
-            snprintf(out, out_len, "Name too long (max %d bytes of UTF-8).",
-                     NAME_MAX_BYTES);
+            snprintf(out, out_len, "Name too long (max %d bytes of UTF-8).", NAME_MAX_BYTES);
         break;
     case NAME_BAD_CHAR:
         describe_bad_char(s, len, detail, sizeof detail);
-        snprintf(out, out_len,
-                 "Names may only contain letters, digits, '_', '-' and '.' %s.",
+        snprintf(out, out_len, "Names may only contain letters, digits, '_', '-' and '.' %s.",
                  detail);
         break;
     case NAME_BAD_START:
@@ -183,8 +179,8 @@ const char *room_name_status_message(name_status st, const char *s, size_t len, 
         break;
     case NAME_BAD_CHAR:
         describe_bad_char(s, len, detail, sizeof detail);
-        snprintf(out, out_len,
-                 "Room names may only contain letters, digits, '_', '-' and '.' %s.", detail);
+        snprintf(out, out_len, "Room names may only contain letters, digits, '_', '-' and '.' %s.",
+                 detail);
         break;
     case NAME_BAD_START:
         snprintf(out, out_len, "Room names may not start with '#.'.");

@@ -27,7 +27,7 @@ typedef enum name_status {
     NAME_BAD_CHAR,
     NAME_BAD_START,
     NAME_BAD_UTF8,
-    NAME_NO_HASH    /* a room name without its leading '#' */
+    NAME_NO_HASH /* a room name without its leading '#' */
 } name_status;
 
 name_status name_check(const char *s, size_t len);
@@ -38,8 +38,8 @@ name_status room_name_check(const char *s, size_t len);
  * '_', '-' and '.' (not '!')." A printable ASCII bad character is quoted
  * from s; a space, control or invisible one is described instead (never
  * echoed raw). Writes into out (at least 128 bytes) and returns it. */
-const char *name_status_message(name_status st, const char *s, size_t len,
-                                char *out, size_t out_len);
+const char *name_status_message(name_status st, const char *s, size_t len, char *out,
+                                size_t out_len);
 
 /* The same for room names: "Room names may only contain ...". */
 const char *room_name_status_message(name_status st, const char *s, size_t len, char *out,

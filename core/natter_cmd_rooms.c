@@ -31,8 +31,8 @@ static const char *room_word(natter_fe *fe, const char *word, size_t len, size_t
 static void reply_bad_room_name(natter_fe *fe, natter_session *s, const char *name, size_t n)
 {
     char msg[160];
-    const char *text = room_name_status_message(chat_check_room_name(name, n), name, n, msg,
-                                                sizeof msg);
+    const char *text =
+        room_name_status_message(chat_check_room_name(name, n), name, n, msg, sizeof msg);
 
     nfe_begin(fe);
     tb_puts(&fe->line, "! ");
@@ -51,8 +51,7 @@ static void reply_no_room(natter_fe *fe, natter_session *s, const char *name, si
 
 /* The room a command names (word non-empty) or the current room. NULL after
  * telling the user why there is none. */
-static chat_room *named_or_current(natter_fe *fe, natter_session *s, const char *word,
-                                   size_t len)
+static chat_room *named_or_current(natter_fe *fe, natter_session *s, const char *word, size_t len)
 {
     size_t n;
     const char *name;
@@ -398,8 +397,7 @@ static void set_operator(natter_fe *fe, natter_session *s, const char *arg, size
     chat_room *r;
     chat_user *u;
 
-    if (!operator_target(fe, s, &arg, &n, on ? "! Usage: /op NAME" : "! Usage: /deop NAME", &r,
-                         &u))
+    if (!operator_target(fe, s, &arg, &n, on ? "! Usage: /op NAME" : "! Usage: /deop NAME", &r, &u))
         return;
     if (chat_is_operator(u, r) == on) {
         nfe_reply(fe, s, "*** ", chat_user_name(u), on ? " is already" : " is not",

@@ -21,8 +21,7 @@ void nfe_cmd_nick(natter_fe *fe, natter_session *s, const char *arg, size_t n)
         return;
     }
     if (n == chat_user_name_len(s->user) && memcmp(arg, chat_user_name(s->user), n) == 0) {
-        nfe_reply(fe, s, "*** You are already ", chat_user_name(s->user), ".",
-                  (const char *)NULL);
+        nfe_reply(fe, s, "*** You are already ", chat_user_name(s->user), ".", (const char *)NULL);
         return;
     }
     r = chat_user_rename(fe->chat, s->user, arg, n);

@@ -230,8 +230,7 @@ void natter_fe_left(natter_fe *fe, natter_session *s, const char *reason)
         chat_user_remove(fe->chat, s->user, reason, NULL, 0);
         fe->named--;
     } else {
-        nfe_log(fe, CHAT_LOG_EVENT, "disconnect ", s->peer, " (", reason, ")",
-                (const char *)NULL);
+        nfe_log(fe, CHAT_LOG_EVENT, "disconnect ", s->peer, " (", reason, ")", (const char *)NULL);
     }
     session_free(fe, s);
 }
@@ -359,8 +358,7 @@ static void choose_name(natter_fe *fe, natter_session *s, const char *name, size
     }
     u = chat_user_add(fe->chat, name, n, &fe->sink, s, s->peer, &err);
     if (!u) {
-        nfe_reply(fe, s, "! The server is out of memory. Choose another name:",
-                  (const char *)NULL);
+        nfe_reply(fe, s, "! The server is out of memory. Choose another name:", (const char *)NULL);
         return;
     }
     s->user = u;
@@ -385,20 +383,20 @@ static void choose_name(natter_fe *fe, natter_session *s, const char *name, size
 /* ---- dispatch ---------------------------------------------------------- */
 
 typedef struct command {
-    const char *name;   /* lower case, without the slash */
+    const char *name; /* lower case, without the slash */
     natter_cmd *run;
-    bool before_name;   /* allowed before the client has a name */
+    bool before_name; /* allowed before the client has a name */
 } command;
 
 static const command commands[] = {
-    {"join", nfe_cmd_join, false},   {"part", nfe_cmd_part, false},
-    {"leave", nfe_cmd_part, false},  {"rooms", nfe_cmd_rooms, false},
-    {"list", nfe_cmd_rooms, false},  {"topic", nfe_cmd_topic, false},
-    {"who", nfe_cmd_who, false},     {"names", nfe_cmd_who, false},
-    {"kick", nfe_cmd_kick, false},   {"op", nfe_cmd_op, false},
-    {"deop", nfe_cmd_deop, false},   {"nick", nfe_cmd_nick, false},
-    {"msg", nfe_cmd_msg, false},     {"me", nfe_cmd_me, false},
-    {"quit", nfe_cmd_quit, true},    {"help", nfe_cmd_help, true},
+    {"join", nfe_cmd_join, false},  {"part", nfe_cmd_part, false},
+    {"leave", nfe_cmd_part, false}, {"rooms", nfe_cmd_rooms, false},
+    {"list", nfe_cmd_rooms, false}, {"topic", nfe_cmd_topic, false},
+    {"who", nfe_cmd_who, false},    {"names", nfe_cmd_who, false},
+    {"kick", nfe_cmd_kick, false},  {"op", nfe_cmd_op, false},
+    {"deop", nfe_cmd_deop, false},  {"nick", nfe_cmd_nick, false},
+    {"msg", nfe_cmd_msg, false},    {"me", nfe_cmd_me, false},
+    {"quit", nfe_cmd_quit, true},   {"help", nfe_cmd_help, true},
 };
 
 /* line starts with '/'. */

@@ -22,7 +22,7 @@ typedef struct natter_session natter_session;
 #define NATTER_DEFAULT_ANNOUNCE_LIMIT 200
 
 typedef struct natter_fe_config {
-    size_t max_line;        /* quoted in "Line too long (limit N bytes)" */
+    size_t max_line; /* quoted in "Line too long (limit N bytes)" */
     /* Join, part and quit notices are sent only through rooms of at most
      * this many members (0: always), so a join or disconnect storm in a huge
      * room is not O(n^2) lines. */

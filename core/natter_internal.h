@@ -17,11 +17,11 @@ struct natter_session {
     natter_session *prev;
     natter_session *next;
     void *conn;
-    chat_user *user;        /* NULL until a name is chosen */
-    chat_room *current;     /* where plain lines go; NULL: no room */
+    chat_user *user;    /* NULL until a name is chosen */
+    chat_room *current; /* where plain lines go; NULL: no room */
     uint64_t connected_ms;
     uint64_t last_line_ms;
-    const char *peer;       /* stored after the struct */
+    const char *peer; /* stored after the struct */
 };
 
 struct natter_fe {
@@ -36,8 +36,8 @@ struct natter_fe {
     bool shutting_down;
     uint64_t now_ms;
     uint64_t next_check_ms;
-    text_buf line;          /* a reply being built */
-    text_buf arg;           /* a room name built from an argument */
+    text_buf line; /* a reply being built */
+    text_buf arg;  /* a room name built from an argument */
     /* The last event formatted: reused while the same event goes to more
      * recipients (variant distinguishes per-recipient forms). */
     text_buf ev_line;
@@ -46,10 +46,10 @@ struct natter_fe {
 };
 
 /* natter_fe.c: output */
-void nfe_send_line(natter_fe *fe, natter_session *s);      /* fe->line as is */
-void nfe_begin(natter_fe *fe);                              /* reset fe->line */
-void nfe_end_send(natter_fe *fe, natter_session *s);       /* add CRLF, send */
-void nfe_reply(natter_fe *fe, natter_session *s, ...);     /* NULL-terminated */
+void nfe_send_line(natter_fe *fe, natter_session *s);  /* fe->line as is */
+void nfe_begin(natter_fe *fe);                         /* reset fe->line */
+void nfe_end_send(natter_fe *fe, natter_session *s);   /* add CRLF, send */
+void nfe_reply(natter_fe *fe, natter_session *s, ...); /* NULL-terminated */
 void nfe_log(natter_fe *fe, int kind, ...);
 void nfe_set_current(natter_fe *fe, natter_session *s, chat_room *r);
 

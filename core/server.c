@@ -43,19 +43,19 @@
 #define MAX_WAIT_MS 1000
 
 typedef enum conn_state {
-    CONN_OPEN,      /* reading and writing */
-    CONN_CLOSING,   /* member gone; flushing our output */
-    CONN_DRAINING,  /* output sent and FIN sent; discarding input until EOF */
-    CONN_DEAD       /* socket closed; freed at the end of the iteration */
+    CONN_OPEN,     /* reading and writing */
+    CONN_CLOSING,  /* member gone; flushing our output */
+    CONN_DRAINING, /* output sent and FIN sent; discarding input until EOF */
+    CONN_DEAD      /* socket closed; freed at the end of the iteration */
 } conn_state;
 
 /* How a departing connection is closed. */
 typedef enum leave_mode {
-    LEAVE_FLUSH,    /* send what is queued, then close (peer hung up) */
-    LEAVE_CLOSE,    /* close now (the connection is already broken) */
-    LEAVE_RESET     /* reset now: a too-slow client may have megabytes in the
-                     * kernel's send buffer, and a reset frees them at once
-                     * instead of trickling them to a reader that is not there */
+    LEAVE_FLUSH, /* send what is queued, then close (peer hung up) */
+    LEAVE_CLOSE, /* close now (the connection is already broken) */
+    LEAVE_RESET  /* reset now: a too-slow client may have megabytes in the
+                  * kernel's send buffer, and a reset frees them at once
+                  * instead of trickling them to a reader that is not there */
 } leave_mode;
 
 typedef struct connection {
@@ -64,17 +64,17 @@ typedef struct connection {
     char peer[64];
     line_framer in;
     byte_queue out;
-    const frontend *fe;     /* the protocol of the listener it came in on */
-    void *session;          /* the front-end's; NULL once it has forgotten it */
+    const frontend *fe; /* the protocol of the listener it came in on */
+    void *session;      /* the front-end's; NULL once it has forgotten it */
     rate_limiter flood;
-    uint64_t resume_ms;     /* flood control: do not read before this; 0 = not paused */
-    uint64_t deadline_ms;   /* CLOSING/DRAINING: force-close at this time */
-    bool peer_eof;          /* the peer sent FIN; finish its pending lines, then leave */
-    bool dirty;             /* in the server's dirty list: try to send this iteration */
-    bool closing;           /* in the server's closing list (CLOSING, DRAINING, DEAD) */
-    const char *leave_reason;   /* set: in the departing list; see leave_how */
+    uint64_t resume_ms;       /* flood control: do not read before this; 0 = not paused */
+    uint64_t deadline_ms;     /* CLOSING/DRAINING: force-close at this time */
+    bool peer_eof;            /* the peer sent FIN; finish its pending lines, then leave */
+    bool dirty;               /* in the server's dirty list: try to send this iteration */
+    bool closing;             /* in the server's closing list (CLOSING, DRAINING, DEAD) */
+    const char *leave_reason; /* set: in the departing list; see leave_how */
     leave_mode leave_how;
-    size_t index;           /* where it is in server.conns */
+    size_t index; /* where it is in server.conns */
 } connection;
 
 /* Connections that need attention this iteration, so that handling them
@@ -94,31 +94,33 @@ struct server {
     net_socket listeners[SERVER_MAX_LISTENERS];
     const frontend *listener_fe[SERVER_MAX_LISTENERS];
     int listener_count;
-    int natter_listeners;   /* the first ones; the IRC ones follow */
-    net_socket wake[2];     /* [1] is written to wake the loop, [0] is read */
+    int natter_listeners; /* the first ones; the IRC ones follow */
+    net_socket wake[2];   /* [1] is written to wake the loop, [0] is read */
     volatile sig_atomic_t stop_requested;
     net_poll *poll;
     chat *chat;
     natter_fe *natter;
-    irc_fe *irc;            /* NULL when IRC is off */
-    frontend fes[2];        /* [0] natter, [1] IRC */
+    irc_fe *irc;     /* NULL when IRC is off */
+    frontend fes[2]; /* [0] natter, [1] IRC */
     int fe_count;
     connection **conns;
     size_t conn_count;
     size_t conn_cap;
-    conn_list departing;    /* leave_reason set, not yet carried out */
-    conn_list dirty;        /* output to try to send */
-    conn_list closing;      /* on their way out; they do not count as clients */
+    conn_list departing; /* leave_reason set, not yet carried out */
+    conn_list dirty;     /* output to try to send */
+    conn_list closing;   /* on their way out; they do not count as clients */
     int capacity;
     uint64_t accept_resume_ms;
-    int poll_failures;      /* consecutive select() errors */
+    int poll_failures; /* consecutive select() errors */
     char *read_scratch;
 };
 
 /* ---- logging ----------------------------------------------------------- */
 
-static void server_log(server *s, int kind, const char *fmt, ...) {
-    if (!s->cfg.log) return;
+static void server_log(server *s, int kind, const char *fmt, ...)
+{
+    if (!s->cfg.log)
+        return;
     char line[512];
     va_list ap;
     va_start(ap, fmt);
@@ -131,41 +133,52 @@ static void server_log(server *s, int kind, const char *fmt, ...) {
 
 /* Record that c must leave; handle_departures() carries it out between
  * phases, so nothing here re-enters the room. The first reason stands. */
-static void list_push(conn_list *l, connection *c) {
+static void list_push(conn_list *l, connection *c)
+{
     /* Room was reserved in reserve_lists(). */
-    if (l->count < l->cap) l->items[l->count++] = c;
+    if (l->count < l->cap)
+        l->items[l->count++] = c;
 }
 
-static void mark_departure(server *s, connection *c, const char *reason, leave_mode how) {
-    if (c->leave_reason) return;
+static void mark_departure(server *s, connection *c, const char *reason, leave_mode how)
+{
+    if (c->leave_reason)
+        return;
     c->leave_reason = reason;
     c->leave_how = how;
     list_push(&s->departing, c);
 }
 
-static void mark_dirty(server *s, connection *c) {
-    if (c->dirty) return;
+static void mark_dirty(server *s, connection *c)
+{
+    if (c->dirty)
+        return;
     c->dirty = true;
     list_push(&s->dirty, c);
 }
 
-static void mark_closing(server *s, connection *c) {
-    if (c->closing) return;
+static void mark_closing(server *s, connection *c)
+{
+    if (c->closing)
+        return;
     c->closing = true;
     list_push(&s->closing, c);
 }
 
-static void begin_close(server *s, connection *c, uint64_t now) {
+static void begin_close(server *s, connection *c, uint64_t now)
+{
     c->state = CONN_CLOSING;
     c->deadline_ms = now + CLOSE_LINGER_MS;
     mark_closing(s, c);
 }
 
 /* Tell the front-end c is gone (if it still has a session there). */
-static void leave_chat(server *s, connection *c, const char *reason) {
+static void leave_chat(server *s, connection *c, const char *reason)
+{
     void *session = c->session;
     (void)s;
-    if (!session) return;
+    if (!session)
+        return;
     c->session = NULL;
     c->fe->left(c->fe->fe, session, reason);
 }
@@ -177,19 +190,24 @@ static void flush_connection(server *s, connection *c);
 /* The front-end queues lines for one connection. Past max_queue the client is
  * not keeping up: it is dropped (as "too slow") rather than letting the
  * server's memory or the other clients pay for it. */
-static void fe_send_cb(void *ctx, void *conn, const char *data, size_t len) {
+static void fe_send_cb(void *ctx, void *conn, const char *data, size_t len)
+{
     server *s = ctx;
     connection *c = conn;
-    if (c->state != CONN_OPEN && c->state != CONN_CLOSING) return;
-    if (c->leave_reason) return;   /* already on its way out */
+    if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
+        return;
+    if (c->leave_reason)
+        return; /* already on its way out */
     /* Output is normally sent once per iteration; before calling a client
      * too slow, give the kernel what it will take now, so a burst within
      * one iteration never counts against a client that is reading. */
-    if (byte_queue_length(&c->out) + len > s->cfg.max_queue) flush_connection(s, c);
-    if (c->leave_reason) return;
+    if (byte_queue_length(&c->out) + len > s->cfg.max_queue)
+        flush_connection(s, c);
+    if (c->leave_reason)
+        return;
     /* One line always fits in an empty queue, whatever the limit. */
-    bool over = byte_queue_length(&c->out) > 0 &&
-                byte_queue_length(&c->out) + len > s->cfg.max_queue;
+    bool over =
+        byte_queue_length(&c->out) > 0 && byte_queue_length(&c->out) + len > s->cfg.max_queue;
     if (over || byte_queue_append(&c->out, data, len) != 0) {
         mark_departure(s, c, "too slow", LEAVE_RESET);
         return;
@@ -198,31 +216,38 @@ static void fe_send_cb(void *ctx, void *conn, const char *data, size_t len) {
 }
 
 /* /quit: the front-end said goodbye and forgot the session; flush, then close. */
-static void fe_close_cb(void *ctx, void *conn) {
+static void fe_close_cb(void *ctx, void *conn)
+{
     server *s = ctx;
     connection *c = conn;
     c->session = NULL;
-    if (c->state == CONN_OPEN) begin_close(s, c, clock_monotonic_ms());
+    if (c->state == CONN_OPEN)
+        begin_close(s, c, clock_monotonic_ms());
 }
 
-static void fe_local_time_cb(void *ctx, int64_t t, char date[11], char hms[9]) {
+static void fe_local_time_cb(void *ctx, int64_t t, char date[11], char hms[9])
+{
     (void)ctx;
     clock_local_date_hms(t, date, hms);
 }
 
-static int64_t chat_now_cb(void *ctx) {
+static int64_t chat_now_cb(void *ctx)
+{
     (void)ctx;
     return clock_wall_seconds();
 }
 
-static void log_cb(void *ctx, int kind, const char *text) {
+static void log_cb(void *ctx, int kind, const char *text)
+{
     server *s = ctx;
-    if (s->cfg.log) s->cfg.log(s->cfg.log_ctx, kind, text);
+    if (s->cfg.log)
+        s->cfg.log(s->cfg.log_ctx, kind, text);
 }
 
 /* ---- configuration and set-up ----------------------------------------- */
 
-void server_config_defaults(server_config *cfg) {
+void server_config_defaults(server_config *cfg)
+{
     memset(cfg, 0, sizeof *cfg);
     cfg->bind_host = NULL;
     cfg->port = SERVER_DEFAULT_PORT;
@@ -248,10 +273,11 @@ void server_config_defaults(server_config *cfg) {
 }
 
 /* "0.0.0.0:8923", "[::1]:8923", "localhost:8923" for error messages. */
-static void format_bind_address(const server_config *cfg, const char *port, char *buf,
-                                size_t len) {
+static void format_bind_address(const server_config *cfg, const char *port, char *buf, size_t len)
+{
     const char *host = cfg->bind_host;
-    if (!host || !*host || strcmp(host, "*") == 0) host = "0.0.0.0";
+    if (!host || !*host || strcmp(host, "*") == 0)
+        host = "0.0.0.0";
     if (strchr(host, ':'))
         snprintf(buf, len, "[%s]:%s", host, port);
     else
@@ -259,8 +285,8 @@ static void format_bind_address(const server_config *cfg, const char *port, char
 }
 
 /* Listen on port for fe, after the listeners there are. */
-static int listen_for(server *s, const char *port, const frontend *fe, char *err,
-                      size_t err_len) {
+static int listen_for(server *s, const char *port, const frontend *fe, char *err, size_t err_len)
+{
     char reason[256] = "";
     int room = SERVER_MAX_LISTENERS - s->listener_count;
     int n = net_listen(s->cfg.bind_host, port, s->listeners + s->listener_count, room, reason,
@@ -271,13 +297,15 @@ static int listen_for(server *s, const char *port, const frontend *fe, char *err
         snprintf(err, err_len, "cannot listen on %s: %s", where, reason);
         return -1;
     }
-    for (int i = 0; i < n; i++) s->listener_fe[s->listener_count + i] = fe;
+    for (int i = 0; i < n; i++)
+        s->listener_fe[s->listener_count + i] = fe;
     s->listener_count += n;
     return 0;
 }
 
 /* The model and the front-ends, from the configuration. */
-static int create_chat(server *s) {
+static int create_chat(server *s)
+{
     const server_config *cfg = &s->cfg;
     chat_config cc;
     chat_config_defaults(&cc);
@@ -286,14 +314,16 @@ static int create_chat(server *s) {
     cc.open_topic = cfg->open_topic;
     cc.default_room = cfg->default_room;
     cc.show_hosts = cfg->show_hosts;
-    chat_ops co = { s, chat_now_cb, log_cb };
-    frontend_io io = { s, fe_send_cb, fe_close_cb, log_cb, fe_local_time_cb };
+    chat_ops co = {s, chat_now_cb, log_cb};
+    frontend_io io = {s, fe_send_cb, fe_close_cb, log_cb, fe_local_time_cb};
     s->chat = chat_create(&cc, &co);
-    if (!s->chat) return -1;
-    natter_fe_config nc = { cfg->max_line, cfg->announce_limit, cfg->register_timeout_ms,
-                            cfg->idle_timeout_ms };
+    if (!s->chat)
+        return -1;
+    natter_fe_config nc = {cfg->max_line, cfg->announce_limit, cfg->register_timeout_ms,
+                           cfg->idle_timeout_ms};
     s->natter = natter_fe_create(s->chat, &nc, &io);
-    if (!s->natter) return -1;
+    if (!s->natter)
+        return -1;
     s->fes[s->fe_count++] = natter_fe_frontend(s->natter);
     if (cfg->irc_port) {
         irc_fe_config ic;
@@ -310,13 +340,15 @@ static int create_chat(server *s) {
         ic.register_timeout_ms = cfg->register_timeout_ms;
         ic.idle_timeout_ms = cfg->idle_timeout_ms;
         s->irc = irc_fe_create(s->chat, &ic, &io);
-        if (!s->irc) return -1;
+        if (!s->irc)
+            return -1;
         s->fes[s->fe_count++] = irc_fe_frontend(s->irc);
     }
     return 0;
 }
 
-server *server_create(const server_config *cfg, char *err, size_t err_len) {
+server *server_create(const server_config *cfg, char *err, size_t err_len)
+{
     char reason[256] = "";
     server *s = calloc(1, sizeof *s);
     if (!s) {
@@ -348,8 +380,7 @@ server *server_create(const server_config *cfg, char *err, size_t err_len) {
 
     s->poll = net_poll_create();
     s->read_scratch = malloc(READ_CHUNK);
-    if (!s->poll || !s->read_scratch ||
-        net_socket_pair(s->wake, reason, sizeof reason) != 0) {
+    if (!s->poll || !s->read_scratch || net_socket_pair(s->wake, reason, sizeof reason) != 0) {
         snprintf(err, err_len, "cannot start: %s", reason[0] ? reason : "out of memory");
         server_destroy(s);
         return NULL;
@@ -357,7 +388,8 @@ server *server_create(const server_config *cfg, char *err, size_t err_len) {
 
     int select_room = net_poll_capacity() - RESERVED_SOCKETS;
     s->capacity = cfg->max_clients < select_room ? cfg->max_clients : select_room;
-    if (s->capacity < 1) s->capacity = 1;
+    if (s->capacity < 1)
+        s->capacity = 1;
     /* Ask for enough descriptors for that many clients. If the system will
      * not give them, accept() fails with EMFILE later and the loop backs off
      * (see accept_connections); the limit is reported once here. */
@@ -365,56 +397,82 @@ server *server_create(const server_config *cfg, char *err, size_t err_len) {
     if (fd_limit >= 0 && fd_limit < (long)s->capacity + RESERVED_SOCKETS)
         server_log(s, CHAT_LOG_EVENT,
                    "note: the open-file limit (%ld) allows fewer than %d clients; "
-                   "raise it with ulimit -n", fd_limit, s->capacity);
+                   "raise it with ulimit -n",
+                   fd_limit, s->capacity);
     return s;
 }
 
-static void connection_free(connection *c) {
-    if (c->state != CONN_DEAD && c->sock != NET_INVALID_SOCKET) net_close(c->sock);
+static void connection_free(connection *c)
+{
+    if (c->state != CONN_DEAD && c->sock != NET_INVALID_SOCKET)
+        net_close(c->sock);
     line_framer_free(&c->in);
     byte_queue_free(&c->out);
     free(c);
 }
 
-void server_destroy(server *s) {
-    if (!s) return;
-    for (size_t i = 0; i < s->conn_count; i++) connection_free(s->conns[i]);
+void server_destroy(server *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->conn_count; i++)
+        connection_free(s->conns[i]);
     free(s->conns);
     free(s->departing.items);
     free(s->dirty.items);
     free(s->closing.items);
     /* Sessions first: they refer to users the chat owns. */
-    if (s->natter) natter_fe_destroy(s->natter);
-    if (s->irc) irc_fe_destroy(s->irc);
-    if (s->chat) chat_destroy(s->chat);
-    if (s->poll) net_poll_destroy(s->poll);
-    for (int i = 0; i < s->listener_count; i++) net_close(s->listeners[i]);
-    if (s->wake[0] != NET_INVALID_SOCKET) net_close(s->wake[0]);
-    if (s->wake[1] != NET_INVALID_SOCKET) net_close(s->wake[1]);
+    if (s->natter)
+        natter_fe_destroy(s->natter);
+    if (s->irc)
+        irc_fe_destroy(s->irc);
+    if (s->chat)
+        chat_destroy(s->chat);
+    if (s->poll)
+        net_poll_destroy(s->poll);
+    for (int i = 0; i < s->listener_count; i++)
+        net_close(s->listeners[i]);
+    if (s->wake[0] != NET_INVALID_SOCKET)
+        net_close(s->wake[0]);
+    if (s->wake[1] != NET_INVALID_SOCKET)
+        net_close(s->wake[1]);
     free(s->read_scratch);
     free(s);
     net_cleanup();
 }
 
-int server_listener_count(const server *s) { return s->listener_count; }
+int server_listener_count(const server *s)
+{
+    return s->listener_count;
+}
 
-const char *server_listener_name(const server *s, int i, char *buf, size_t len) {
+const char *server_listener_name(const server *s, int i, char *buf, size_t len)
+{
     return net_local_name(s->listeners[i], buf, len);
 }
 
-const char *server_listener_protocol(const server *s, int i) {
+const char *server_listener_protocol(const server *s, int i)
+{
     return s->listener_fe[i]->protocol;
 }
 
-int server_port(const server *s) { return net_local_port(s->listeners[0]); }
+int server_port(const server *s)
+{
+    return net_local_port(s->listeners[0]);
+}
 
-int server_irc_port(const server *s) {
+int server_irc_port(const server *s)
+{
     return s->irc ? net_local_port(s->listeners[s->natter_listeners]) : 0;
 }
 
-int server_capacity(const server *s) { return s->capacity; }
+int server_capacity(const server *s)
+{
+    return s->capacity;
+}
 
-void server_request_stop(void *arg) {
+void server_request_stop(void *arg)
+{
     server *s = arg;
     s->stop_requested = 1;
     /* Best effort: if the pipe is full the loop is already awake. */
@@ -425,8 +483,8 @@ void server_request_stop(void *arg) {
 
 /* Refuse a connection we cannot serve: one line telling why, then close.
  * The socket is new and its send buffer empty, so the line fits. */
-static void refuse_connection(server *s, net_socket sock, const frontend *fe,
-                              const char *why_log) {
+static void refuse_connection(server *s, net_socket sock, const frontend *fe, const char *why_log)
+{
     char peer[64], msg[128];
     net_peer_name(sock, peer, sizeof peer);
     /* In the words of the protocol the client speaks. */
@@ -441,38 +499,49 @@ static void refuse_connection(server *s, net_socket sock, const frontend *fe,
     server_log(s, CHAT_LOG_EVENT, "refused %s (%s)", peer, why_log);
 }
 
-static int list_reserve(conn_list *l, size_t cap) {
-    if (l->cap >= cap) return 0;
+static int list_reserve(conn_list *l, size_t cap)
+{
+    if (l->cap >= cap)
+        return 0;
     connection **grown = realloc(l->items, cap * sizeof *grown);
-    if (!grown) return -1;
+    if (!grown)
+        return -1;
     l->items = grown;
     l->cap = cap;
     return 0;
 }
 
 /* Room for one more connection in the array and in every list. */
-static int conns_reserve(server *s) {
-    if (s->conn_count < s->conn_cap) return 0;
+static int conns_reserve(server *s)
+{
+    if (s->conn_count < s->conn_cap)
+        return 0;
     size_t cap = s->conn_cap ? s->conn_cap * 2 : 64;
     if (list_reserve(&s->departing, cap) != 0 || list_reserve(&s->dirty, cap) != 0 ||
         list_reserve(&s->closing, cap) != 0)
         return -1;
     connection **grown = realloc(s->conns, cap * sizeof *grown);
-    if (!grown) return -1;
+    if (!grown)
+        return -1;
     s->conns = grown;
     s->conn_cap = cap;
     return 0;
 }
 
 /* Connections that count toward --max-clients: not those on their way out. */
-static size_t client_count(const server *s) { return s->conn_count - s->closing.count; }
+static size_t client_count(const server *s)
+{
+    return s->conn_count - s->closing.count;
+}
 
-static void add_connection(server *s, net_socket sock, const frontend *fe, uint64_t now) {
-    (void)net_set_send_buffer(sock, SERVER_SEND_BUFFER);  /* best effort */
+static void add_connection(server *s, net_socket sock, const frontend *fe, uint64_t now)
+{
+    (void)net_set_send_buffer(sock, SERVER_SEND_BUFFER); /* best effort */
     (void)net_set_keepalive(sock);
     connection *c = calloc(1, sizeof *c);
     if (!c || conns_reserve(s) != 0 || line_framer_init(&c->in, fe->max_line) != 0) {
-        if (c) line_framer_free(&c->in);
+        if (c)
+            line_framer_free(&c->in);
         free(c);
         net_close(sock);
         server_log(s, CHAT_LOG_EVENT, "refused a connection: out of memory");
@@ -487,16 +556,18 @@ static void add_connection(server *s, net_socket sock, const frontend *fe, uint6
     s->conns[s->conn_count++] = c;
     c->fe = fe;
     c->session = fe->connected(fe->fe, c, c->peer);
-    if (!c->session) mark_departure(s, c, "out of memory", LEAVE_CLOSE);
+    if (!c->session)
+        mark_departure(s, c, "out of memory", LEAVE_CLOSE);
 }
 
-static void accept_connections(server *s, net_socket listener, const frontend *fe,
-                               uint64_t now) {
+static void accept_connections(server *s, net_socket listener, const frontend *fe, uint64_t now)
+{
     /* Bounded so a connection storm cannot starve the clients we have. */
     for (int i = 0; i < 64; i++) {
         net_socket sock;
         int r = net_accept(listener, &sock);
-        if (r == NET_WOULD_BLOCK) return;
+        if (r == NET_WOULD_BLOCK)
+            return;
         if (r != 0) {
             int e = net_last_error();
             char why[128];
@@ -519,7 +590,8 @@ static void accept_connections(server *s, net_socket listener, const frontend *f
 /* Hand complete lines to the front-end, as fast as flood control allows. Lines
  * that must wait stay in the framer and the socket is not read meanwhile, so
  * TCP pushes back on the sender: delayed, never dropped. */
-static void process_lines(server *s, connection *c, uint64_t now) {
+static void process_lines(server *s, connection *c, uint64_t now)
+{
     while (c->state == CONN_OPEN && c->session && !c->leave_reason) {
         uint64_t wait = rate_limiter_wait_ms(&c->flood, now);
         if (wait > 0) {
@@ -529,7 +601,8 @@ static void process_lines(server *s, connection *c, uint64_t now) {
         const char *line;
         size_t len;
         int r = line_framer_next(&c->in, &line, &len);
-        if (r == LINE_NONE) break;
+        if (r == LINE_NONE)
+            break;
         if (r == LINE_TOO_LONG) {
             c->fe->line_too_long(c->fe->fe, c->session);
             continue;
@@ -543,10 +616,12 @@ static void process_lines(server *s, connection *c, uint64_t now) {
         mark_departure(s, c, "connection closed", LEAVE_FLUSH);
 }
 
-static void read_connection(server *s, connection *c, uint64_t now) {
+static void read_connection(server *s, connection *c, uint64_t now)
+{
     size_t avail;
     char *space = line_framer_space(&c->in, &avail);
-    if (avail > READ_CHUNK) avail = READ_CHUNK;
+    if (avail > READ_CHUNK)
+        avail = READ_CHUNK;
     long n = net_recv(c->sock, space, avail);
     if (n > 0) {
         line_framer_commit(&c->in, (size_t)n);
@@ -560,7 +635,8 @@ static void read_connection(server *s, connection *c, uint64_t now) {
 }
 
 /* CLOSING/DRAINING connections: throw input away; EOF or error ends them. */
-static void drain_connection(server *s, connection *c) {
+static void drain_connection(server *s, connection *c)
+{
     long n = net_recv(c->sock, s->read_scratch, READ_CHUNK);
     if (n == 0 || n == NET_ERROR) {
         net_close(c->sock);
@@ -572,9 +648,11 @@ static void drain_connection(server *s, connection *c) {
 /* ---- writing ----------------------------------------------------------- */
 
 /* Send as much queued output as the kernel takes, in one call. */
-static void flush_connection(server *s, connection *c) {
+static void flush_connection(server *s, connection *c)
+{
     size_t len = byte_queue_length(&c->out);
-    if (len == 0) return;
+    if (len == 0)
+        return;
     long n = net_send(c->sock, byte_queue_data(&c->out), len);
     if (n > 0) {
         byte_queue_consume(&c->out, (size_t)n);
@@ -588,14 +666,17 @@ static void flush_connection(server *s, connection *c) {
 /* Carry out recorded departures. Telling the chat may overflow another
  * client's queue and record another departure: the list grows while it is
  * walked, and the walk takes those too. */
-static void handle_departures(server *s, uint64_t now) {
+static void handle_departures(server *s, uint64_t now)
+{
     for (size_t i = 0; i < s->departing.count; i++) {
         connection *c = s->departing.items[i];
         const char *reason = c->leave_reason;
-        if (c->state == CONN_DEAD) continue;
+        if (c->state == CONN_DEAD)
+            continue;
         leave_chat(s, c, reason);
         if (c->leave_how == LEAVE_FLUSH) {
-            if (c->state == CONN_OPEN) begin_close(s, c, now);
+            if (c->state == CONN_OPEN)
+                begin_close(s, c, now);
         } else {
             if (c->leave_how == LEAVE_RESET)
                 net_close_reset(c->sock);
@@ -609,17 +690,20 @@ static void handle_departures(server *s, uint64_t now) {
 }
 
 /* Send what the dirty connections have queued, one send() each. */
-static void flush_dirty(server *s) {
+static void flush_dirty(server *s)
+{
     for (size_t i = 0; i < s->dirty.count; i++) {
         connection *c = s->dirty.items[i];
         c->dirty = false;
-        if (c->state == CONN_OPEN || c->state == CONN_CLOSING) flush_connection(s, c);
+        if (c->state == CONN_OPEN || c->state == CONN_CLOSING)
+            flush_connection(s, c);
     }
     s->dirty.count = 0;
 }
 
 /* Forget c: out of server.conns (the last one moves into its place). */
-static void remove_connection(server *s, connection *c) {
+static void remove_connection(server *s, connection *c)
+{
     connection *last = s->conns[--s->conn_count];
     s->conns[c->index] = last;
     last->index = c->index;
@@ -628,7 +712,8 @@ static void remove_connection(server *s, connection *c) {
 
 /* Move closing connections along and free the dead ones: a walk of the
  * closing list only. */
-static void advance_closing(server *s, uint64_t now) {
+static void advance_closing(server *s, uint64_t now)
+{
     for (size_t i = 0; i < s->closing.count;) {
         connection *c = s->closing.items[i];
         if (c->state == CONN_CLOSING && byte_queue_length(&c->out) == 0) {
@@ -650,10 +735,14 @@ static void advance_closing(server *s, uint64_t now) {
 
 /* ---- the loop ---------------------------------------------------------- */
 
-static uint64_t earlier(uint64_t a, uint64_t b) { return a == 0 ? b : (b == 0 || b > a ? a : b); }
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+    return a == 0 ? b : (b == 0 || b > a ? a : b);
+}
 
 /* Fill the readiness sets; return the next timer (0 = none). */
-static uint64_t build_poll_sets(server *s, bool accepting, uint64_t now) {
+static uint64_t build_poll_sets(server *s, bool accepting, uint64_t now)
+{
     uint64_t next_timer = 0;
     net_poll_clear(s->poll);
     net_poll_add(s->poll, s->wake[0], NET_POLL_READ);
@@ -666,7 +755,8 @@ static uint64_t build_poll_sets(server *s, bool accepting, uint64_t now) {
         /* Front-end timers: name timeouts, IRC pings. */
         for (int i = 0; i < s->fe_count; i++) {
             uint64_t in_ms = s->fes[i].next_timer ? s->fes[i].next_timer(s->fes[i].fe, now) : 0;
-            if (in_ms) next_timer = earlier(next_timer, now + in_ms);
+            if (in_ms)
+                next_timer = earlier(next_timer, now + in_ms);
         }
     }
     for (size_t i = 0; i < s->conn_count; i++) {
@@ -682,25 +772,31 @@ static uint64_t build_poll_sets(server *s, bool accepting, uint64_t now) {
         }
         if (c->state == CONN_CLOSING || c->state == CONN_DRAINING)
             next_timer = earlier(next_timer, c->deadline_ms);
-        if (byte_queue_length(&c->out) > 0) events |= NET_POLL_WRITE;
-        if (events) net_poll_add(s->poll, c->sock, events);
+        if (byte_queue_length(&c->out) > 0)
+            events |= NET_POLL_WRITE;
+        if (events)
+            net_poll_add(s->poll, c->sock, events);
     }
     return next_timer;
 }
 
-static void drain_wake_socket(server *s) {
+static void drain_wake_socket(server *s)
+{
     char buf[64];
     while (net_recv(s->wake[0], buf, sizeof buf) > 0) {
     }
 }
 
 /* One pass: wait, then accept, read, write and tidy up. */
-static void run_iteration(server *s, bool accepting) {
+static void run_iteration(server *s, bool accepting)
+{
     uint64_t now = clock_monotonic_ms();
     uint64_t timer = build_poll_sets(s, accepting, now);
     long wait_ms = MAX_WAIT_MS;
-    if (timer) wait_ms = timer > now ? (long)(timer - now) : 0;
-    if (wait_ms > MAX_WAIT_MS) wait_ms = MAX_WAIT_MS;
+    if (timer)
+        wait_ms = timer > now ? (long)(timer - now) : 0;
+    if (wait_ms > MAX_WAIT_MS)
+        wait_ms = MAX_WAIT_MS;
 
     int ready = net_poll_wait(s->poll, wait_ms);
     now = clock_monotonic_ms();
@@ -715,12 +811,14 @@ static void run_iteration(server *s, bool accepting) {
         return;
     }
     s->poll_failures = 0;
-    if (ready > 0 && (net_poll_ready(s->poll, s->wake[0]) & NET_POLL_READ)) drain_wake_socket(s);
+    if (ready > 0 && (net_poll_ready(s->poll, s->wake[0]) & NET_POLL_READ))
+        drain_wake_socket(s);
     /* The front-ends learn the time (for new sessions) and run their timers;
      * each walks its sessions at most once a second. */
     if (accepting)
         for (int i = 0; i < s->fe_count; i++)
-            if (s->fes[i].tick) s->fes[i].tick(s->fes[i].fe, now);
+            if (s->fes[i].tick)
+                s->fes[i].tick(s->fes[i].fe, now);
 
     if (accepting && ready > 0 && s->accept_resume_ms <= now)
         for (int i = 0; i < s->listener_count; i++)
@@ -740,7 +838,8 @@ static void run_iteration(server *s, bool accepting) {
         } else if (c->state == CONN_DRAINING && (ev & NET_POLL_READ)) {
             drain_connection(s, c);
         }
-        if (ev & NET_POLL_WRITE) mark_dirty(s, c);
+        if (ev & NET_POLL_WRITE)
+            mark_dirty(s, c);
     }
 
     /* Departures add output for others, and sends can fail and cause
@@ -753,29 +852,38 @@ static void run_iteration(server *s, bool accepting) {
 }
 
 /* Shutdown: tell everyone, stop reading, flush for a bounded time. */
-static void shut_down(server *s) {
+static void shut_down(server *s)
+{
     uint64_t now = clock_monotonic_ms();
-    uint64_t give_up = now + (uint64_t)(s->cfg.shutdown_flush_ms > 0 ? s->cfg.shutdown_flush_ms : 0);
+    uint64_t give_up =
+        now + (uint64_t)(s->cfg.shutdown_flush_ms > 0 ? s->cfg.shutdown_flush_ms : 0);
     server_log(s, CHAT_LOG_EVENT, "shutting down (%lu connections)", (unsigned long)s->conn_count);
-    for (int i = 0; i < s->fe_count; i++) s->fes[i].shutdown(s->fes[i].fe);
+    for (int i = 0; i < s->fe_count; i++)
+        s->fes[i].shutdown(s->fes[i].fe);
     chat_shutdown(s->chat);
     for (size_t i = 0; i < s->conn_count; i++) {
         connection *c = s->conns[i];
         leave_chat(s, c, "server shutting down");
-        if (c->state == CONN_OPEN) begin_close(s, c, now);
+        if (c->state == CONN_OPEN)
+            begin_close(s, c, now);
         mark_dirty(s, c);
-        if (c->deadline_ms > give_up) c->deadline_ms = give_up;
+        if (c->deadline_ms > give_up)
+            c->deadline_ms = give_up;
     }
-    while (s->conn_count > 0 && clock_monotonic_ms() < give_up) run_iteration(s, false);
-    for (size_t i = 0; i < s->conn_count; i++) connection_free(s->conns[i]);
+    while (s->conn_count > 0 && clock_monotonic_ms() < give_up)
+        run_iteration(s, false);
+    for (size_t i = 0; i < s->conn_count; i++)
+        connection_free(s->conns[i]);
     s->conn_count = 0;
 }
 
 /* select() failing this many times in a row (10 s of pauses) is fatal. */
 #define MAX_POLL_FAILURES 100
 
-int server_run(server *s) {
-    while (!s->stop_requested && s->poll_failures < MAX_POLL_FAILURES) run_iteration(s, true);
+int server_run(server *s)
+{
+    while (!s->stop_requested && s->poll_failures < MAX_POLL_FAILURES)
+        run_iteration(s, true);
     int status = s->poll_failures < MAX_POLL_FAILURES ? 0 : -1;
     shut_down(s);
     return status;

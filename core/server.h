@@ -11,42 +11,42 @@
 
 #include "platform/net.h"
 
-#define SERVER_DEFAULT_PORT        "8923"
-#define SERVER_DEFAULT_MAX_CLIENTS 10000
-#define SERVER_DEFAULT_MAX_LINE    1024
-#define SERVER_DEFAULT_MAX_QUEUE   (1024 * 1024)
-#define SERVER_DEFAULT_RATE        50
-#define SERVER_DEFAULT_BURST       100
-#define SERVER_MAX_LISTENERS       16
-#define SERVER_DEFAULT_IRC_PORT    "6667"
+#define SERVER_DEFAULT_PORT                "8923"
+#define SERVER_DEFAULT_MAX_CLIENTS         10000
+#define SERVER_DEFAULT_MAX_LINE            1024
+#define SERVER_DEFAULT_MAX_QUEUE           (1024 * 1024)
+#define SERVER_DEFAULT_RATE                50
+#define SERVER_DEFAULT_BURST               100
+#define SERVER_MAX_LISTENERS               16
+#define SERVER_DEFAULT_IRC_PORT            "6667"
 #define SERVER_DEFAULT_REGISTER_TIMEOUT_MS (60 * 1000)
 /* SO_SNDBUF of every client socket: what a non-reader holds in the kernel on
  * top of --max-queue (Linux reserves twice this), instead of the megabytes
  * the kernel's autotuning would give it. */
-#define SERVER_SEND_BUFFER         (64 * 1024)
+#define SERVER_SEND_BUFFER (64 * 1024)
 
 typedef struct server_config {
-    const char *bind_host;  /* NULL: every interface */
-    const char *port;       /* "0": any free port */
+    const char *bind_host; /* NULL: every interface */
+    const char *port;      /* "0": any free port */
     int max_clients;
     size_t max_line;
     size_t max_queue;
-    unsigned rate;          /* lines/s per client; 0: no flood control */
+    unsigned rate; /* lines/s per client; 0: no flood control */
     unsigned burst;
     long shutdown_flush_ms; /* how long to try flushing output at shutdown */
     /* Rooms (see core/chat.h, core/natter_fe.h). */
     size_t max_rooms;
-    size_t history;         /* lines kept per room; 0: off */
-    bool open_topic;        /* anyone may set a topic, not only operators */
+    size_t history;  /* lines kept per room; 0: off */
+    bool open_topic; /* anyone may set a topic, not only operators */
     const char *default_room;
-    size_t announce_limit;  /* join/leave notices only in rooms up to this size */
+    size_t announce_limit; /* join/leave notices only in rooms up to this size */
     /* IRC (core/irc_fe.h): NULL port = off, "0" = any free port. */
     const char *irc_port;
-    const char *version;        /* shown to IRC clients (002, 004) */
-    const char *server_name;    /* IRC server name (default "natter") */
-    const char *network;        /* IRC network name (default "natter") */
-    const char *motd;           /* message of the day text, or NULL (422) */
-    bool show_hosts;            /* show users' IP addresses in IRC masks */
+    const char *version;     /* shown to IRC clients (002, 004) */
+    const char *server_name; /* IRC server name (default "natter") */
+    const char *network;     /* IRC network name (default "natter") */
+    const char *motd;        /* message of the day text, or NULL (422) */
+    bool show_hosts;         /* show users' IP addresses in IRC masks */
     uint64_t irc_ping_interval_ms;
     uint64_t irc_ping_timeout_ms;
     /* Not registered (no name, no IRC NICK/USER) by then: closed; 0: never. */

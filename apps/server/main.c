@@ -80,7 +80,8 @@ typedef struct server_options {
 } server_options;
 
 /* The one place errors are printed: "natter-server: WHAT". Returns 1. */
-static int fail(const char *fmt, ...) {
+static int fail(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "natter-server: ");
@@ -93,29 +94,37 @@ static int fail(const char *fmt, ...) {
 /* Parse a whole decimal number in [min, max], with an optional K/M suffix
  * when allow_suffix is set. */
 static bool parse_number(const char *text, unsigned long long min, unsigned long long max,
-                         bool allow_suffix, unsigned long long *out) {
+                         bool allow_suffix, unsigned long long *out)
+{
     /* Digits only: strtoull would also skip spaces and take a sign. */
-    if (!text || *text < '0' || *text > '9') return false;
+    if (!text || *text < '0' || *text > '9')
+        return false;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0 || end == text) return false;
+    if (errno != 0 || end == text)
+        return false;
     if (allow_suffix && (*end == 'K' || *end == 'k') && end[1] == '\0') {
-        if (v > ULLONG_MAX / 1024) return false;
+        if (v > ULLONG_MAX / 1024)
+            return false;
         v *= 1024, end++;
     } else if (allow_suffix && (*end == 'M' || *end == 'm') && end[1] == '\0') {
-        if (v > ULLONG_MAX / (1024 * 1024)) return false;
+        if (v > ULLONG_MAX / (1024 * 1024))
+            return false;
         v *= 1024 * 1024, end++;
     }
-    if (*end != '\0' || v < min || v > max) return false;
+    if (*end != '\0' || v < min || v > max)
+        return false;
     *out = v;
     return true;
 }
 
 /* An IRC server or network name: one word that cannot break a message. */
-static bool irc_word_ok(const char *s) {
+static bool irc_word_ok(const char *s)
+{
     size_t n = strlen(s);
-    if (n == 0 || n > 63) return false;
+    if (n == 0 || n > 63)
+        return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -126,7 +135,8 @@ static bool irc_word_ok(const char *s) {
 }
 
 /* The MOTD file's text (at most 64 KiB), or NULL with a reason in why. */
-static char *read_motd(const char *path, char *why, size_t why_len) {
+static char *read_motd(const char *path, char *why, size_t why_len)
+{
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(why, why_len, "cannot read --motd file '%s': %s", path, strerror(errno));
@@ -153,7 +163,8 @@ static char *read_motd(const char *path, char *why, size_t why_len) {
 
 /* Returns 0 to run, 1 on a usage error (already reported), 2 to exit 0
  * (after --help / --version). */
-static int parse_options(int argc, char **argv, server_options *opt) {
+static int parse_options(int argc, char **argv, server_options *opt)
+{
     static char port_text[8], irc_port_text[8];
     server_config_defaults(&opt->cfg);
     opt->cfg.irc_port = SERVER_DEFAULT_IRC_PORT;
@@ -193,14 +204,29 @@ static int parse_options(int argc, char **argv, server_options *opt) {
             opt->cfg.show_hosts = true;
             continue;
         }
-        static const char *const with_value[] = {
-            "-p", "--port", "-b", "--bind", "--max-clients", "--max-line",
-            "--max-queue", "--rate", "--burst", "--default-room", "--max-rooms",
-            "--history", "--announce-limit", "--register-timeout", "--idle-timeout", "--irc-port",
-            "--server-name", "--network", "--motd"};
+        static const char *const with_value[] = {"-p",
+                                                 "--port",
+                                                 "-b",
+                                                 "--bind",
+                                                 "--max-clients",
+                                                 "--max-line",
+                                                 "--max-queue",
+                                                 "--rate",
+                                                 "--burst",
+                                                 "--default-room",
+                                                 "--max-rooms",
+                                                 "--history",
+                                                 "--announce-limit",
+                                                 "--register-timeout",
+                                                 "--idle-timeout",
+                                                 "--irc-port",
+                                                 "--server-name",
+                                                 "--network",
+                                                 "--motd"};
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-            if (!strcmp(arg, with_value[k])) known = true;
+            if (!strcmp(arg, with_value[k]))
+                known = true;
         if (!known) {
             fail("unknown option '%s' (try --help)", argv[i]);
             return 1;
@@ -332,9 +358,11 @@ static int parse_options(int argc, char **argv, server_options *opt) {
 /* One log line: "[2026-11-25 18:40:46] join alice (127.0.0.1:5000)",
  * queued for the writer thread, so a log file or pipe is current without the
  * loop ever waiting for it. */
-static void print_log(void *ctx, int kind, const char *text) {
+static void print_log(void *ctx, int kind, const char *text)
+{
     const server_options *opt = ctx;
-    if (kind == CHAT_LOG_CHAT && opt->quiet) return;
+    if (kind == CHAT_LOG_CHAT && opt->quiet)
+        return;
     char when[32], prefix[40];
     clock_local_datetime(when, sizeof when);
     snprintf(prefix, sizeof prefix, "[%s] ", when);
@@ -342,7 +370,8 @@ static void print_log(void *ctx, int kind, const char *text) {
 }
 
 /* An untimestamped line on stdout (start-up banner, "stopped"). */
-static void print_line(const server_options *opt, const char *fmt, ...) {
+static void print_line(const server_options *opt, const char *fmt, ...)
+{
     char line[256];
     va_list ap;
     va_start(ap, fmt);
@@ -351,15 +380,18 @@ static void print_line(const server_options *opt, const char *fmt, ...) {
     log_sink_write(opt->log, "", line);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     server_options opt;
     int r = parse_options(argc, argv, &opt);
-    if (r != 0) return r == 2 ? 0 : 1;
+    if (r != 0)
+        return r == 2 ? 0 : 1;
     char err[512];
     char *motd = NULL;
     if (opt.motd_file) {
         motd = read_motd(opt.motd_file, err, sizeof err);
-        if (!motd) return fail("%s", err);
+        if (!motd)
+            return fail("%s", err);
         opt.cfg.motd = motd;
     }
     /* The IRC server name defaults to this host's name, made one safe word. */
