@@ -172,6 +172,35 @@ TEST_F(BenchSmoke, WindowedRunAgainstNatterLosesNothing) {
     EXPECT_TRUE(bench_result_clean(&res));
 }
 
+// Thousands of clients in one room on one server (and one bench process):
+// the join storm is not O(n^2) (joins are announced only in rooms of up to
+// --announce-limit members), select() holds descriptors past FD_SETSIZE, and
+// every message reaches everyone. Bounded: it stops at its duration limit.
+TEST_F(BenchSmoke, ThousandsOfClientsInOneRoomLoseNothing) {
+    const int clients = NATTER_SCALE_CLIENTS;
+    long limit = net_raise_descriptor_limit(2L * clients + 64);
+    ASSERT_GE(limit, 2L * clients + 64) << "the test needs " << 2 * clients + 64
+                                        << " descriptors; raise ulimit -n";
+    TestServer server([](server_config &c) { c.rate = 0; });
+    ASSERT_TRUE(server.ok()) << server.error();
+    std::string port = std::to_string(server.port());
+    bench_config cfg = tiny(port);
+    cfg.clients = clients;
+    cfg.senders = 4;
+    cfg.messages = 10;
+    cfg.window = 4;
+    cfg.duration_limit_s = 100;
+    bench_result res;
+    char err[512] = "";
+    ASSERT_EQ(bench_run(&cfg, &res, err, sizeof err), 0) << err;
+    EXPECT_EQ(res.clients_connected, clients);
+    EXPECT_EQ(res.expected, 40u * static_cast<unsigned>(clients - 1));
+    EXPECT_EQ(res.delivered, res.expected);
+    EXPECT_EQ(res.disconnected, 0);
+    EXPECT_FALSE(res.timed_out);
+    EXPECT_TRUE(bench_result_clean(&res));
+}
+
 TEST_F(BenchSmoke, RateRunAgainstNatterLosesNothing) {
     TestServer server([](server_config &c) { c.rate = 0; });
     ASSERT_TRUE(server.ok()) << server.error();
