@@ -268,7 +268,16 @@ void irc_send_topic(irc_fe *fe, irc_session *s, chat_room *r, bool say_none)
     irc_send(fe, s);
     irc_numeric_begin(fe, s, "333");
     irc_param(fe, chat_room_name(r));
-    irc_param(fe, chat_room_topic_setter(r));
+    {
+        /* nick!user@host while the setter is online, else the nick. */
+        const char *setter = chat_room_topic_setter(r);
+        chat_user *u = chat_find_user(fe->chat, setter, strlen(setter));
+        tb_putc(&fe->line, ' ');
+        if (u)
+            irc_put_mask(&fe->line, u);
+        else
+            tb_puts(&fe->line, setter);
+    }
     {
         /* Seconds since the epoch, as a decimal. */
         int64_t t = chat_room_topic_time(r);
