@@ -310,15 +310,26 @@ size_t chat_user_name_len(const chat_user *u)
 
 /* Copy at most max bytes of s (cut at a character boundary) into out,
  * keeping only printable text: these strings go into IRC prefixes. */
-static void copy_detail(char *out, size_t max, const char *s)
+static void copy_detail(char *out, size_t max, const char *s, bool spaces)
 {
     size_t n = 0;
 
-    for (; s && *s && n < max; s++)
-        if ((unsigned char)*s > 0x20 && *s != 0x7F)
-            out[n++] = *s;
-    while (n > 0 && ((unsigned char)out[n - 1] & 0xC0) == 0x80 && n == max)
-        n--;
+    while (s && *s) {
+        /* A whole UTF-8 sequence, or nothing: a cut never leaves half a
+         * character (the input is sanitised UTF-8 or ASCII). */
+        size_t len = 1;
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0xC0)
+            while (len < 4 && ((unsigned char)s[len] & 0xC0) == 0x80)
+                len++;
+        if (n + len > max)
+            break;
+        if ((c > 0x20 || (spaces && c == 0x20)) && c != 0x7F) {
+            memcpy(out + n, s, len);
+            n += len;
+        }
+        s += len;
+    }
     out[n] = '\0';
 }
 
@@ -346,25 +357,15 @@ static void set_host_from_label(chat_user *u)
 
 void chat_user_set_details(chat_user *u, const char *ident, const char *host, const char *realname)
 {
-    copy_detail(u->ident, CHAT_IDENT_MAX_BYTES, ident ? ident : u->name);
+    copy_detail(u->ident, CHAT_IDENT_MAX_BYTES, ident ? ident : u->name, false);
     if (host || !u->host[0])
-        copy_detail(u->host, CHAT_HOST_MAX_BYTES, host ? host : "natter");
+        copy_detail(u->host, CHAT_HOST_MAX_BYTES, host ? host : "natter", false);
     /* A real name may hold spaces: only controls are dropped. */
-    {
-        const char *r = realname ? realname : u->name;
-        size_t n = 0;
-        for (; *r && n < CHAT_REALNAME_MAX_BYTES; r++)
-            if ((unsigned char)*r >= 0x20 && *r != 0x7F)
-                u->realname[n++] = *r;
-        while (n == CHAT_REALNAME_MAX_BYTES && n > 0 &&
-               ((unsigned char)u->realname[n - 1] & 0xC0) == 0x80)
-            n--;
-        u->realname[n] = '\0';
-    }
+    copy_detail(u->realname, CHAT_REALNAME_MAX_BYTES, realname ? realname : u->name, true);
     if (!u->ident[0])
-        copy_detail(u->ident, CHAT_IDENT_MAX_BYTES, "user");
+        copy_detail(u->ident, CHAT_IDENT_MAX_BYTES, "user", false);
     if (!u->host[0])
-        copy_detail(u->host, CHAT_HOST_MAX_BYTES, "natter");
+        copy_detail(u->host, CHAT_HOST_MAX_BYTES, "natter", false);
 }
 
 const char *chat_user_ident(const chat_user *u)

@@ -82,20 +82,19 @@ void irc_cmd_join(irc_fe *fe, irc_session *s, const irc_msg *m)
 void irc_cmd_part(irc_fe *fe, irc_session *s, const irc_msg *m)
 {
     const char *list, *item;
-    size_t len;
+    size_t len, n;
 
     if (m->nparams < 1 || m->param_len[0] == 0) {
         need_more_params(fe, s, "PART");
         return;
     }
+    /* Stripped once: the same words go to every channel. */
+    n = m->nparams > 1 ? irc_strip_formatting((char *)m->params[1], m->param_len[1]) : 0;
     list = m->params[0];
     while (irc_next_item(&list, &item, &len)) {
         chat_room *r = room_of_member(fe, s, item, len);
-        if (r) {
-            size_t n =
-                m->nparams > 1 ? irc_strip_formatting((char *)m->params[1], m->param_len[1]) : 0;
+        if (r)
             chat_part(fe->chat, s->user, r, m->nparams > 1 ? m->params[1] : NULL, n);
-        }
     }
 }
 
@@ -188,7 +187,7 @@ void irc_cmd_kick(irc_fe *fe, irc_session *s, const irc_msg *m)
 {
     chat_room *r;
     const char *list, *item;
-    size_t len;
+    size_t len, rlen;
 
     if (m->nparams < 2) {
         need_more_params(fe, s, "KICK");
@@ -201,11 +200,11 @@ void irc_cmd_kick(irc_fe *fe, irc_session *s, const irc_msg *m)
         irc_numeric(fe, s, "482", chat_room_name(r), "You're not channel operator");
         return;
     }
+    /* Stripped once: the same reason goes with every kick. */
+    rlen = m->nparams > 2 ? irc_strip_formatting((char *)m->params[2], m->param_len[2]) : 0;
     list = m->params[1];
     while (irc_next_item(&list, &item, &len)) {
         chat_user *target = chat_find_user(fe->chat, item, len);
-        size_t rlen =
-            m->nparams > 2 ? irc_strip_formatting((char *)m->params[2], m->param_len[2]) : 0;
         if (!target) {
             irc_numeric_echo(fe, s, "401", item, len, "No such nick/channel");
             continue;

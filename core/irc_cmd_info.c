@@ -21,7 +21,7 @@ static void send_isupport(irc_fe *fe, irc_session *s)
              "NICKLEN=%d CHANNELLEN=%d TOPICLEN=%d KICKLEN=%d AWAYLEN=%d CHANLIMIT=#:%d",
              fe->network, NAME_MAX_CHARS, ROOM_NAME_MAX_CHARS + 1, CHAT_TOPIC_MAX_BYTES,
              CHAT_REASON_MAX_BYTES, CHAT_AWAY_MAX_BYTES, CHAT_MAX_ROOMS_PER_USER);
-    snprintf(line2, sizeof line2, "UTF8ONLY MODES=4 TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:");
+    snprintf(line2, sizeof line2, "UTF8ONLY");
     irc_numeric_begin(fe, s, "005");
     tb_putc(&fe->line, ' ');
     tb_puts(&fe->line, line1);
@@ -198,15 +198,16 @@ void irc_cmd_whois(irc_fe *fe, irc_session *s, const irc_msg *m)
         irc_numeric_begin(fe, s, "319");
         irc_param(fe, chat_user_name(u));
         tb_puts(&fe->line, " :");
+        size_t start = fe->line.len;
         for (; mem; mem = chat_member_next_of_user(mem)) {
             /* Keep the line within 512 bytes; the rest is left out. */
             if (fe->line.len > 440)
                 break;
+            if (fe->line.len > start)
+                tb_putc(&fe->line, ' ');
             if (chat_member_is_operator(mem))
                 tb_putc(&fe->line, '@');
             tb_puts(&fe->line, chat_room_name(chat_member_room(mem)));
-            if (chat_member_next_of_user(mem))
-                tb_putc(&fe->line, ' ');
         }
         irc_send(fe, s);
     }

@@ -97,7 +97,7 @@ static void put_echo_param(text_buf *b, const char *p, size_t len)
     if (!tb_ok(b))
         return;
     for (i = start; i < b->len; i++)
-        if (b->data[i] == ' ' || (i == start && b->data[i] == ':'))
+        if (b->data[i] == ' ' || b->data[i] == '\t' || (i == start && b->data[i] == ':'))
             b->data[i] = '_';
     if (b->len == start)
         tb_putc(b, '*');
@@ -279,8 +279,18 @@ void irc_close_session(irc_fe *fe, irc_session *s, const char *reason, const cha
     if (strcmp(reason, "quit") == 0) {
         tb_puts(&fe->line, "Quit");
         if (len > 0) {
+            /* Sanitised and cut as the model cuts reasons, so the line
+             * stays within 512 bytes. */
+            size_t start = fe->line.len, cut;
             tb_puts(&fe->line, ": ");
             tb_append_sanitized(&fe->line, text, len);
+            cut = start + 2 + CHAT_REASON_MAX_BYTES;
+            if (tb_ok(&fe->line) && fe->line.len > cut) {
+                while (cut > start && ((unsigned char)fe->line.data[cut] & 0xC0) == 0x80)
+                    cut--;
+                fe->line.len = cut;
+                fe->line.data[cut] = '\0';
+            }
         }
     } else {
         tb_puts(&fe->line, reason);
@@ -371,11 +381,12 @@ static void try_register(irc_fe *fe, irc_session *s)
     u = chat_user_add(fe->chat, s->nick, strlen(s->nick), &fe->sink, s, s->peer, &err);
     if (!u) {
         if (err == CHAT_ERR_NAME_TAKEN) {
+            /* Addressed to "*": the client never held the nick. */
+            s->has_nick = false;
             irc_numeric_echo(fe, s, "433", s->nick, strlen(s->nick), "Nickname is already in use");
-            s->has_nick = false;
         } else {
-            irc_numeric(fe, s, "432", s->nick, "Erroneous nickname");
             s->has_nick = false;
+            irc_numeric(fe, s, "432", s->nick, "Erroneous nickname");
         }
         return;
     }
@@ -516,7 +527,11 @@ static void cap_req(irc_fe *fe, irc_session *s, const char *list, size_t len)
             i++;
         n = i - start;
         if (!cap_known(list + start, n)) {
-            cap_reply(fe, s, "NAK", list, len);
+            /* Quoted back sanitised and cut: it is the client's text. */
+            tb_reset(&fe->scratch);
+            tb_append_echo(&fe->scratch, list, len, 100); /* <= 400 bytes */
+            if (tb_ok(&fe->scratch))
+                cap_reply(fe, s, "NAK", fe->scratch.data, fe->scratch.len);
             return;
         }
         if (minus)

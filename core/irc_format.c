@@ -123,6 +123,7 @@ static void put_quit_reason(text_buf *b, const chat_event *ev)
 static bool format_event(irc_fe *fe, text_buf *b, const chat_event *ev, int variant)
 {
     bool time_tag = (variant & VARIANT_TIME) != 0;
+    size_t line_start;
 
     tb_reset(b);
     switch (ev->kind) {
@@ -148,6 +149,7 @@ static bool format_event(irc_fe *fe, text_buf *b, const chat_event *ev, int vari
     }
     if (time_tag)
         put_time_tag(b, ev->time);
+    line_start = b->len; /* tags do not count toward 512 */
     switch (ev->kind) {
     case CHAT_JOIN:
         put_source(fe, b, ev, ev->actor_name);
@@ -170,11 +172,17 @@ static bool format_event(irc_fe *fe, text_buf *b, const chat_event *ev, int vari
         tb_putc(b, ' ');
         tb_puts(b, ev->target_name);
         tb_puts(b, " :");
-        /* IRC shows a kick without reason with the kicker's nick. */
-        if (ev->text_len > 0)
-            tb_append(b, ev->text, ev->text_len);
-        else
+        /* IRC shows a kick without reason with the kicker's nick. The
+         * reason is cut so the line stays within 512 bytes. */
+        if (ev->text_len > 0) {
+            size_t used = b->len - line_start, room = used + 2 < 512 ? 510 - used : 0;
+            size_t n = ev->text_len > room ? room : ev->text_len;
+            while (n < ev->text_len && n > 0 && ((unsigned char)ev->text[n] & 0xC0) == 0x80)
+                n--;
+            tb_append(b, ev->text, n);
+        } else {
             tb_puts(b, ev->actor_name);
+        }
         break;
     case CHAT_TOPIC:
         put_source(fe, b, ev, ev->actor_name);

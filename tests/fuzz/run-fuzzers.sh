@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 
 seconds="${FUZZ_SECONDS:-15}"
 build="${FUZZ_BUILD_DIR:-build/fuzz}"
-targets=(fuzz_linebuf fuzz_utf8 fuzz_commands fuzz_room)
+targets=(fuzz_linebuf fuzz_utf8 fuzz_commands fuzz_room fuzz_irc)
 
 CC=clang cmake -S . -B "$build" -DNATTER_FUZZ=ON -DNATTER_BUILD_TESTS=OFF \
   -DNATTER_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
