@@ -180,9 +180,10 @@ TEST_F(BenchSmoke, ThousandsOfClientsInOneRoomLoseNothing) {
     const int clients = NATTER_SCALE_CLIENTS;
     // -1: the OS has no such limit (Windows); otherwise it must suffice.
     long limit = net_raise_descriptor_limit(2L * clients + 64);
-    if (limit >= 0)
+    if (limit >= 0) {
         ASSERT_GE(limit, 2L * clients + 64) << "the test needs " << 2 * clients + 64
                                             << " descriptors; raise ulimit -n";
+    }
     TestServer server([](server_config &c) { c.rate = 0; });
     ASSERT_TRUE(server.ok()) << server.error();
     std::string port = std::to_string(server.port());
