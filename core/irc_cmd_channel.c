@@ -70,7 +70,8 @@ void irc_cmd_join(irc_fe *fe, irc_session *s, const irc_msg *m)
     if (strcmp(m->params[0], "0") == 0) {
         chat_member *mem;
         while ((mem = chat_user_rooms(s->user)) != NULL)
-            chat_part(fe->chat, s->user, chat_member_room(mem), NULL, 0);
+            if (chat_part(fe->chat, s->user, chat_member_room(mem), NULL, 0) != CHAT_OK)
+                break; /* out of memory: do not spin */
         return;
     }
     /* Keys (the second parameter) are ignored: natter rooms have none. */

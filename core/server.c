@@ -110,6 +110,7 @@ struct server {
     conn_list dirty;     /* output to try to send */
     conn_list closing;   /* on their way out; they do not count as clients */
     int capacity;
+    int select_room; /* connections select() can wait on besides ours */
     uint64_t accept_resume_ms;
     int poll_failures; /* consecutive select() errors */
     char *read_scratch;
@@ -387,6 +388,7 @@ server *server_create(const server_config *cfg, char *err, size_t err_len)
     }
 
     int select_room = net_poll_capacity() - RESERVED_SOCKETS;
+    s->select_room = select_room;
     s->capacity = cfg->max_clients < select_room ? cfg->max_clients : select_room;
     if (s->capacity < 1)
         s->capacity = 1;
@@ -576,7 +578,10 @@ static void accept_connections(server *s, net_socket listener, const frontend *f
             s->accept_resume_ms = now + ACCEPT_BACKOFF_MS;
             return;
         }
-        if (client_count(s) >= (size_t)s->capacity)
+        /* Closing connections do not count as clients, but they are still
+         * in the select() sets, which have a fixed size on Windows. */
+        if (client_count(s) >= (size_t)s->capacity ||
+            (s->select_room > 0 && s->conn_count >= (size_t)s->select_room))
             refuse_connection(s, sock, fe, "server full");
         else if (!net_poll_can_hold(sock))
             refuse_connection(s, sock, fe, "descriptor too large for select()");
