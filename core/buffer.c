@@ -106,3 +106,17 @@ void byte_queue_consume(byte_queue *q, size_t n)
     if (q->start == q->end)
         byte_queue_free(q);
 }
+
+void byte_queue_consume_keep(byte_queue *q, size_t n, size_t keep_cap)
+{
+    size_t length = q->end - q->start;
+    if (n > length)
+        n = length;
+    q->start += n;
+    if (q->start == q->end) {
+        if (q->cap > keep_cap)
+            byte_queue_free(q);
+        else
+            q->start = q->end = 0;
+    }
+}

@@ -7,7 +7,10 @@
  * lines (handing them to the front-end), and finally writes. Output the chat
  * produces during an iteration only lands in each connection's queue; it is
  * sent afterwards with one send() per connection, so many messages to one
- * client cost one system call. Departures caused while the room is talking
+ * client cost one system call. Under sustained load the loop also paces
+ * itself (write coalescing, see update_coalescing): an iteration starts no
+ * sooner than T after the one before, so one send() carries many messages
+ * and one select() finds many ready sockets. Departures caused while the room is talking
  * (a queue overflowing, a send failing) are recorded on the connection and
  * carried out between phases, so the chat is never re-entered. */
 #include "core/server.h"
@@ -41,6 +44,12 @@
 #define CLOSE_LINGER_MS 2000
 /* The longest select() sleeps without a timer; a safety net only. */
 #define MAX_WAIT_MS 1000
+/* Write coalescing re-derives its wait from the sends of this long. */
+#define COALESCE_WINDOW_US 100000
+/* An output queue emptied by a send keeps up to this much storage while its
+ * connection is busy; connections not sent to for a whole coalescing window
+ * give it back (update_coalescing), so idle ones hold none. */
+#define OUT_KEEP_CAP 16384
 
 typedef enum conn_state {
     CONN_OPEN,     /* reading and writing */
@@ -70,11 +79,12 @@ typedef struct connection {
     uint64_t resume_ms;       /* flood control: do not read before this; 0 = not paused */
     uint64_t deadline_ms;     /* CLOSING/DRAINING: force-close at this time */
     bool peer_eof;            /* the peer sent FIN; finish its pending lines, then leave */
-    bool dirty;               /* in the server's dirty list: try to send this iteration */
+    bool dirty;               /* in the server's dirty list: output to send */
     bool closing;             /* in the server's closing list (CLOSING, DRAINING, DEAD) */
     const char *leave_reason; /* set: in the departing list; see leave_how */
     leave_mode leave_how;
-    size_t index; /* where it is in server.conns */
+    size_t index;         /* where it is in server.conns */
+    uint32_t send_window; /* the coalescing window it was last counted in */
 } connection;
 
 /* Connections that need attention this iteration, so that handling them
@@ -107,13 +117,22 @@ struct server {
     size_t conn_count;
     size_t conn_cap;
     conn_list departing; /* leave_reason set, not yet carried out */
-    conn_list dirty;     /* output to try to send */
+    conn_list dirty;     /* output to try to send this iteration */
     conn_list closing;   /* on their way out; they do not count as clients */
     int capacity;
     int select_room; /* connections select() can wait on besides ours */
     uint64_t accept_resume_ms;
     int poll_failures; /* consecutive select() errors */
     char *read_scratch;
+    /* Write coalescing: the pace (0: none), when an iteration last sent
+     * something, and the window in which the connections sent to are
+     * counted. */
+    uint64_t coalesce_us;
+    uint64_t last_flush_us;
+    uint64_t window_start_us;
+    uint32_t window_id;
+    size_t window_conns;
+    server_stats stats;
 };
 
 /* ---- logging ----------------------------------------------------------- */
@@ -213,6 +232,7 @@ static void fe_send_cb(void *ctx, void *conn, const char *data, size_t len)
         mark_departure(s, c, "too slow", LEAVE_RESET);
         return;
     }
+    s->stats.lines_queued++;
     mark_dirty(s, c);
 }
 
@@ -271,6 +291,8 @@ void server_config_defaults(server_config *cfg)
     cfg->irc_ping_interval_ms = IRC_DEFAULT_PING_INTERVAL_MS;
     cfg->irc_ping_timeout_ms = IRC_DEFAULT_PING_TIMEOUT_MS;
     cfg->register_timeout_ms = SERVER_DEFAULT_REGISTER_TIMEOUT_MS;
+    cfg->send_budget = SERVER_DEFAULT_SEND_BUDGET;
+    cfg->coalesce_max_ms = SERVER_DEFAULT_COALESCE_MAX_MS;
 }
 
 /* "0.0.0.0:8923", "[::1]:8923", "localhost:8923" for error messages. */
@@ -473,6 +495,11 @@ int server_capacity(const server *s)
     return s->capacity;
 }
 
+void server_get_stats(const server *s, server_stats *out)
+{
+    *out = s->stats;
+}
+
 void server_request_stop(void *arg)
 {
     server *s = arg;
@@ -658,9 +685,14 @@ static void flush_connection(server *s, connection *c)
     size_t len = byte_queue_length(&c->out);
     if (len == 0)
         return;
+    if (c->send_window != s->window_id) {
+        c->send_window = s->window_id;
+        s->window_conns++;
+    }
+    s->stats.sends++;
     long n = net_send(c->sock, byte_queue_data(&c->out), len);
     if (n > 0) {
-        byte_queue_consume(&c->out, (size_t)n);
+        byte_queue_consume_keep(&c->out, (size_t)n, OUT_KEEP_CAP);
     } else if (n == NET_ERROR) {
         mark_departure(s, c, "connection closed", LEAVE_CLOSE);
     }
@@ -694,9 +726,51 @@ static void handle_departures(server *s, uint64_t now)
     s->departing.count = 0;
 }
 
+/* Write coalescing. Each send() costs about the same whether it carries one
+ * line or fifty (the kernel's TCP path is most of the server's CPU under
+ * load, see docs/performance.md), so at high rates the way to spend less is
+ * to send less often. The server aims for at most send_budget send() calls
+ * a second: over each window it counts the connections it sent to (N), and
+ * the loop then starts an iteration no sooner than T = N / budget (capped
+ * at coalesce_max_ms) after one that sent something, so no connection is
+ * sent to more often. Input that comes later than T after the last send is
+ * handled at once, and a quiet window makes T 0 again: a quiet server never
+ * waits; under load, lines wait at most T. */
+static void update_coalescing(server *s, uint64_t now_us)
+{
+    if (now_us - s->window_start_us < COALESCE_WINDOW_US)
+        return;
+    uint64_t t = 0;
+    if (s->cfg.send_budget > 0)
+        t = (uint64_t)s->window_conns * 1000000u / s->cfg.send_budget;
+    uint64_t cap = (uint64_t)s->cfg.coalesce_max_ms * 1000u;
+    s->coalesce_us = t < cap ? t : cap;
+    /* Give back the output buffers of connections idle for a window. */
+    for (size_t i = 0; i < s->conn_count; i++) {
+        connection *c = s->conns[i];
+        if (c->send_window != s->window_id && byte_queue_length(&c->out) == 0)
+            byte_queue_free(&c->out);
+    }
+    s->window_start_us = now_us;
+    s->window_id++;
+    s->window_conns = 0;
+}
+
+/* Under load, wait until T has passed since the last iteration that sent. */
+static void pace_iteration(server *s)
+{
+    if (s->coalesce_us == 0)
+        return;
+    uint64_t since = clock_monotonic_us() - s->last_flush_us;
+    if (since < s->coalesce_us)
+        clock_sleep_us(s->coalesce_us - since);
+}
+
 /* Send what the dirty connections have queued, one send() each. */
 static void flush_dirty(server *s)
 {
+    if (s->dirty.count > 0)
+        s->last_flush_us = clock_monotonic_us();
     for (size_t i = 0; i < s->dirty.count; i++) {
         connection *c = s->dirty.items[i];
         c->dirty = false;
@@ -795,6 +869,7 @@ static void drain_wake_socket(server *s)
 /* One pass: wait, then accept, read, write and tidy up. */
 static void run_iteration(server *s, bool accepting)
 {
+    pace_iteration(s);
     uint64_t now = clock_monotonic_ms();
     uint64_t timer = build_poll_sets(s, accepting, now);
     long wait_ms = MAX_WAIT_MS;
@@ -854,6 +929,7 @@ static void run_iteration(server *s, bool accepting)
         flush_dirty(s);
     } while (s->departing.count > 0);
     advance_closing(s, now);
+    update_coalescing(s, clock_monotonic_us());
 }
 
 /* Shutdown: tell everyone, stop reading, flush for a bounded time. */
@@ -863,6 +939,9 @@ static void shut_down(server *s)
     uint64_t give_up =
         now + (uint64_t)(s->cfg.shutdown_flush_ms > 0 ? s->cfg.shutdown_flush_ms : 0);
     server_log(s, CHAT_LOG_EVENT, "shutting down (%lu connections)", (unsigned long)s->conn_count);
+    /* The goodbye goes out at once: no coalescing from here on. */
+    s->cfg.send_budget = 0;
+    s->coalesce_us = 0;
     for (int i = 0; i < s->fe_count; i++)
         s->fes[i].shutdown(s->fes[i].fe);
     chat_shutdown(s->chat);

@@ -24,6 +24,13 @@
  * top of --max-queue (Linux reserves twice this), instead of the megabytes
  * the kernel's autotuning would give it. */
 #define SERVER_SEND_BUFFER (64 * 1024)
+/* Write coalescing (see docs/performance.md, "Sustained load"): the server
+ * aims for at most this many send() calls per second in all, by letting a
+ * connection that was sent to less than T ago wait until T has passed, where
+ * T = (connections sent to lately) / budget, at most the cap. A quiet
+ * connection never waits; a busy one gets several messages per send(). */
+#define SERVER_DEFAULT_SEND_BUDGET     50000
+#define SERVER_DEFAULT_COALESCE_MAX_MS 25
 
 typedef struct server_config {
     const char *bind_host; /* NULL: every interface */
@@ -54,6 +61,10 @@ typedef struct server_config {
     /* A registered connection that sends no line for this long is closed
      * ("left (idle)"); 0: never (the default). */
     uint64_t idle_timeout_ms;
+    /* Write coalescing: send() calls per second aimed for (0: send every
+     * iteration, no waiting) and the longest a connection may wait. */
+    unsigned send_budget;
+    unsigned coalesce_max_ms;
     /* Log lines (CHAT_LOG_EVENT / CHAT_LOG_CHAT), no line end; may be NULL. */
     void (*log)(void *ctx, int kind, const char *text);
     void *log_ctx;
@@ -80,6 +91,14 @@ int server_irc_port(const server *s);
 /* The largest number of clients this server will hold (max_clients capped
  * by what select() can wait on). */
 int server_capacity(const server *s);
+
+/* Counters since start, for tests and measurements: send() calls made on
+ * client connections, and lines queued to clients (deliveries). */
+typedef struct server_stats {
+    uint64_t sends;
+    uint64_t lines_queued;
+} server_stats;
+void server_get_stats(const server *s, server_stats *out);
 
 /* Run until server_request_stop(); then tell everyone, flush (bounded by
  * shutdown_flush_ms) and close every connection. Returns 0, or -1 on a fatal

@@ -25,5 +25,8 @@ void clock_local_date_hms(int64_t t, char date[11], char hms[9]);
 
 /* Sleep the calling thread for ms milliseconds. */
 void clock_sleep_ms(long ms);
+/* Sleep for us microseconds, as precisely as the OS allows (nanosleep on
+ * POSIX; Windows rounds up to its timer tick, 1-16 ms). */
+void clock_sleep_us(uint64_t us);
 
 #endif

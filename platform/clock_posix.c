@@ -53,8 +53,8 @@ void clock_local_datetime(char *out, size_t len)
     struct tm t = local_now();
     if (out == NULL || len == 0)
         return;
-    snprintf(out, len, "%04d-%02d-%02d %02d:%02d:%02d", t.tm_year + 1900, t.tm_mon + 1,
-             t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec);
+    snprintf(out, len, "%04d-%02d-%02d %02d:%02d:%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+             t.tm_hour, t.tm_min, t.tm_sec);
 }
 
 int64_t clock_wall_seconds(void)
@@ -87,6 +87,17 @@ void clock_sleep_ms(long ms)
         return;
     want.tv_sec = (time_t)(ms / 1000);
     want.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&want, &left) != 0 && errno == EINTR)
+        want = left;
+}
+
+void clock_sleep_us(uint64_t us)
+{
+    struct timespec want, left;
+    if (us == 0)
+        return;
+    want.tv_sec = (time_t)(us / 1000000u);
+    want.tv_nsec = (long)(us % 1000000u) * 1000L;
     while (nanosleep(&want, &left) != 0 && errno == EINTR)
         want = left;
 }

@@ -47,9 +47,8 @@ void clock_local_datetime(char *out, size_t len)
     if (out == NULL || len == 0)
         return;
     GetLocalTime(&t);
-    snprintf(out, len, "%04u-%02u-%02u %02u:%02u:%02u", (unsigned)t.wYear,
-             (unsigned)t.wMonth, (unsigned)t.wDay, (unsigned)t.wHour,
-             (unsigned)t.wMinute, (unsigned)t.wSecond);
+    snprintf(out, len, "%04u-%02u-%02u %02u:%02u:%02u", (unsigned)t.wYear, (unsigned)t.wMonth,
+             (unsigned)t.wDay, (unsigned)t.wHour, (unsigned)t.wMinute, (unsigned)t.wSecond);
 }
 
 int64_t clock_wall_seconds(void)
@@ -75,8 +74,8 @@ void clock_local_date_hms(int64_t t, char date[11], char hms[9])
         memset(&local, 0, sizeof local);
     snprintf(date, 11, "%04u-%02u-%02u", (unsigned)local.wYear % 10000,
              (unsigned)local.wMonth % 100, (unsigned)local.wDay % 100);
-    snprintf(hms, 9, "%02u:%02u:%02u", (unsigned)local.wHour % 100,
-             (unsigned)local.wMinute % 100, (unsigned)local.wSecond % 100);
+    snprintf(hms, 9, "%02u:%02u:%02u", (unsigned)local.wHour % 100, (unsigned)local.wMinute % 100,
+             (unsigned)local.wSecond % 100);
 }
 
 /* Sleep() counts in scheduler ticks (~15.6 ms) and may wake a little early,
@@ -89,4 +88,11 @@ void clock_sleep_ms(long ms)
     deadline = clock_monotonic_ms() + (uint64_t)ms;
     for (now = clock_monotonic_ms(); now < deadline; now = clock_monotonic_ms())
         Sleep((DWORD)(deadline - now));
+}
+
+void clock_sleep_us(uint64_t us)
+{
+    /* Sleep() counts whole milliseconds and the scheduler's tick. */
+    if (us > 0)
+        clock_sleep_ms((long)((us + 999) / 1000));
 }

@@ -53,6 +53,10 @@ static const char usage_text[] =
     "                          0 = never)\n"
     "      --idle-timeout S    close connections that send nothing for S seconds\n"
     "                          (default 0 = never)\n"
+    "      --send-budget N     under load, aim for at most N send() calls a second by\n"
+    "                          letting busy connections collect lines (default 50000;\n"
+    "                          0 = send every line at once)\n"
+    "      --coalesce-max MS   the longest a line may wait for that (default 25)\n"
     "\n"
     "IRC (any IRC client can join the same rooms):\n"
     "      --irc-port N        IRC port (default 6667; 0 = no IRC)\n"
@@ -219,6 +223,8 @@ static int parse_options(int argc, char **argv, server_options *opt)
                                                  "--announce-limit",
                                                  "--register-timeout",
                                                  "--idle-timeout",
+                                                 "--send-budget",
+                                                 "--coalesce-max",
                                                  "--irc-port",
                                                  "--server-name",
                                                  "--network",
@@ -318,6 +324,18 @@ static int parse_options(int argc, char **argv, server_options *opt)
                 return 1;
             }
             opt->cfg.idle_timeout_ms = (uint64_t)n * 1000;
+        } else if (!strcmp(arg, "--send-budget")) {
+            if (!parse_number(value, 0, 100000000, false, &n)) {
+                fail("invalid --send-budget '%s' (use 0 or more send() calls a second)", value);
+                return 1;
+            }
+            opt->cfg.send_budget = (unsigned)n;
+        } else if (!strcmp(arg, "--coalesce-max")) {
+            if (!parse_number(value, 0, 1000, false, &n)) {
+                fail("invalid --coalesce-max '%s' (use 0 to 1000 milliseconds)", value);
+                return 1;
+            }
+            opt->cfg.coalesce_max_ms = (unsigned)n;
         } else if (!strcmp(arg, "--irc-port")) {
             if (!parse_number(value, 0, 65535, false, &n)) {
                 fail("invalid --irc-port '%s' (use 1-65535, or 0 for no IRC)", value);

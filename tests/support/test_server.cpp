@@ -42,6 +42,12 @@ int TestServer::stop() {
     return run_result_;
 }
 
+server_stats TestServer::stats() const {
+    server_stats st{};
+    if (server_ && stopped_) server_get_stats(server_, &st);
+    return st;
+}
+
 void TestServer::on_log(void *ctx, int, const char *text) {
     TestServer *self = static_cast<TestServer *>(ctx);
     std::lock_guard<std::mutex> lock(self->log_mutex_);

@@ -31,6 +31,8 @@ public:
     int irc_port() const { return irc_port_; }
     // Ask the server to stop and wait for its thread; returns server_run's result.
     int stop();
+    // The server's counters; only after stop() (the loop thread owns them).
+    server_stats stats() const;
     // Copy of the log lines so far.
     std::vector<std::string> log() const;
     // True if some log line so far contains needle.
