@@ -17,10 +17,11 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 # without the mingw runtime DLLs beside them.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 
-# Each test .exe runs under wine. WINEDLLOVERRIDES disables winedbg so that a
-# crash is reported as a failure instead of waiting in a debugger.
+# Each test .exe runs under wine, through cmake/wine-run.sh: it disables
+# winedbg (so that a crash is reported as a failure instead of waiting in a
+# debugger) and repeats a run that wine failed to start at all.
 find_program(NATTER_WINE NAMES wine wine64)
 if(NATTER_WINE)
   set(CMAKE_CROSSCOMPILING_EMULATOR
-      env WINEDEBUG=-all WINEDLLOVERRIDES=winedbg.exe=d ${NATTER_WINE})
+      sh ${CMAKE_CURRENT_LIST_DIR}/../wine-run.sh ${NATTER_WINE})
 endif()
