@@ -27,8 +27,10 @@
 #include "core/chat.h"
 #include "core/irc_fe.h"
 #include "core/natter_fe.h"
+#include "core/transport.h"
 #include "platform/clock.h"
 #include "platform/poll.h"
+#include "platform/tls.h"
 
 /* Read at most this much per connection per iteration, so one busy client
  * cannot starve the others. */
@@ -69,15 +71,17 @@ typedef enum leave_mode {
 
 typedef struct connection {
     net_socket sock;
+    transport io; /* plain or TLS over sock */
     conn_state state;
     char peer[64];
     line_framer in;
     byte_queue out;
     const frontend *fe; /* the protocol of the listener it came in on */
-    void *session;      /* the front-end's; NULL once it has forgotten it */
+    void *session;      /* the front-end's; NULL once it has forgotten it,
+                         * and until a TLS handshake has finished */
     rate_limiter flood;
     uint64_t resume_ms;       /* flood control: do not read before this; 0 = not paused */
-    uint64_t deadline_ms;     /* CLOSING/DRAINING: force-close at this time */
+    uint64_t deadline_ms;     /* CLOSING/DRAINING, TLS handshake: close at this time */
     bool peer_eof;            /* the peer sent FIN; finish its pending lines, then leave */
     bool dirty;               /* in the server's dirty list: output to send */
     bool closing;             /* in the server's closing list (CLOSING, DRAINING, DEAD) */
@@ -103,9 +107,12 @@ struct server {
     server_config cfg;
     net_socket listeners[SERVER_MAX_LISTENERS];
     const frontend *listener_fe[SERVER_MAX_LISTENERS];
+    bool listener_tls[SERVER_MAX_LISTENERS];
     int listener_count;
-    int natter_listeners; /* the first ones; the IRC ones follow */
-    net_socket wake[2];   /* [1] is written to wake the loop, [0] is read */
+    int first_listener[4]; /* index of the first of each listener_kind; -1: none */
+    tls_server_ctx *tls;   /* NULL: no TLS */
+    volatile sig_atomic_t reload_requested;
+    net_socket wake[2]; /* [1] is written to wake the loop, [0] is read */
     volatile sig_atomic_t stop_requested;
     net_poll *poll;
     chat *chat;
@@ -134,6 +141,9 @@ struct server {
     size_t window_conns;
     server_stats stats;
 };
+
+/* The four kinds of listener, in the order they are opened. */
+enum listener_kind { LISTEN_NATTER, LISTEN_IRC, LISTEN_NATTER_TLS, LISTEN_IRC_TLS };
 
 /* ---- logging ----------------------------------------------------------- */
 
@@ -291,6 +301,9 @@ void server_config_defaults(server_config *cfg)
     cfg->irc_ping_interval_ms = IRC_DEFAULT_PING_INTERVAL_MS;
     cfg->irc_ping_timeout_ms = IRC_DEFAULT_PING_TIMEOUT_MS;
     cfg->register_timeout_ms = SERVER_DEFAULT_REGISTER_TIMEOUT_MS;
+    cfg->tls_port = SERVER_DEFAULT_TLS_PORT;
+    cfg->irc_tls_port = SERVER_DEFAULT_IRC_TLS_PORT;
+    cfg->tls_handshake_timeout_ms = SERVER_DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
     cfg->send_budget = SERVER_DEFAULT_SEND_BUDGET;
     cfg->coalesce_max_ms = SERVER_DEFAULT_COALESCE_MAX_MS;
 }
@@ -307,8 +320,9 @@ static void format_bind_address(const server_config *cfg, const char *port, char
         snprintf(buf, len, "%s:%s", host, port);
 }
 
-/* Listen on port for fe, after the listeners there are. */
-static int listen_for(server *s, const char *port, const frontend *fe, char *err, size_t err_len)
+/* Listen on port for fe (over TLS or not), after the listeners there are. */
+static int listen_for(server *s, int kind, const char *port, const frontend *fe, char *err,
+                      size_t err_len)
 {
     char reason[256] = "";
     int room = SERVER_MAX_LISTENERS - s->listener_count;
@@ -320,10 +334,86 @@ static int listen_for(server *s, const char *port, const frontend *fe, char *err
         snprintf(err, err_len, "cannot listen on %s: %s", where, reason);
         return -1;
     }
-    for (int i = 0; i < n; i++)
+    s->first_listener[kind] = s->listener_count;
+    for (int i = 0; i < n; i++) {
         s->listener_fe[s->listener_count + i] = fe;
+        s->listener_tls[s->listener_count + i] =
+            kind == LISTEN_NATTER_TLS || kind == LISTEN_IRC_TLS;
+    }
     s->listener_count += n;
     return 0;
+}
+
+/* Every listener the configuration asks for. */
+static int open_listeners(server *s, char *err, size_t err_len)
+{
+    const server_config *cfg = &s->cfg;
+    const frontend *irc = s->irc ? &s->fes[1] : NULL;
+    if (!cfg->no_plain) {
+        if (listen_for(s, LISTEN_NATTER, cfg->port, &s->fes[0], err, err_len) != 0)
+            return -1;
+        if (irc && cfg->irc_port &&
+            listen_for(s, LISTEN_IRC, cfg->irc_port, irc, err, err_len) != 0)
+            return -1;
+    }
+    if (s->tls) {
+        if (cfg->tls_port &&
+            listen_for(s, LISTEN_NATTER_TLS, cfg->tls_port, &s->fes[0], err, err_len) != 0)
+            return -1;
+        if (irc && cfg->irc_tls_port &&
+            listen_for(s, LISTEN_IRC_TLS, cfg->irc_tls_port, irc, err, err_len) != 0)
+            return -1;
+    }
+    if (s->listener_count == 0) {
+        snprintf(err, err_len, "nothing to listen on (--no-plain without a TLS port)");
+        return -1;
+    }
+    return 0;
+}
+
+/* The certificate and key, checked now so that a bad file is one clear
+ * line at start rather than a failure at the first connection. */
+static int load_tls(server *s, char *err, size_t err_len)
+{
+    const server_config *cfg = &s->cfg;
+    if (!cfg->tls_cert && !cfg->tls_key) {
+        if (cfg->no_plain) {
+            snprintf(err, err_len, "--no-plain needs --tls-cert and --tls-key");
+            return -1;
+        }
+        return 0;
+    }
+    if (!cfg->tls_cert || !cfg->tls_key) {
+        snprintf(err, err_len, "TLS needs both --tls-cert and --tls-key");
+        return -1;
+    }
+    if (!tls_server_available()) {
+        snprintf(err, err_len, "TLS is not available in this build");
+        return -1;
+    }
+    s->tls = tls_server_ctx_create(cfg->tls_cert, cfg->tls_key, err, err_len);
+    return s->tls ? 0 : -1;
+}
+
+/* SIGHUP: new connections get the files as they are now. A failure keeps
+ * the certificate in use, so a half-copied renewal cannot take TLS down. */
+static void reload_tls(server *s)
+{
+    char err[256] = "";
+    s->reload_requested = 0;
+    if (!s->tls) {
+        server_log(s, CHAT_LOG_EVENT, "reload requested, but TLS is not configured");
+        return;
+    }
+    tls_server_ctx *fresh = tls_server_ctx_create(s->cfg.tls_cert, s->cfg.tls_key, err, sizeof err);
+    if (!fresh) {
+        server_log(s, CHAT_LOG_EVENT, "TLS reload failed: %s; keeping the certificate in use", err);
+        return;
+    }
+    tls_server_ctx_free(s->tls); /* connections keep their own reference */
+    s->tls = fresh;
+    server_log(s, CHAT_LOG_EVENT, "TLS certificate and key reloaded from %s and %s",
+               s->cfg.tls_cert, s->cfg.tls_key);
 }
 
 /* The model and the front-ends, from the configuration. */
@@ -348,7 +438,8 @@ static int create_chat(server *s)
     if (!s->natter)
         return -1;
     s->fes[s->fe_count++] = natter_fe_frontend(s->natter);
-    if (cfg->irc_port) {
+    /* IRC is on when either of its ports is: plain, or over TLS. */
+    if (cfg->irc_port || (cfg->tls_cert && cfg->irc_tls_port)) {
         irc_fe_config ic;
         char created[32];
         irc_fe_config_defaults(&ic);
@@ -380,6 +471,8 @@ server *server_create(const server_config *cfg, char *err, size_t err_len)
     }
     s->cfg = *cfg;
     s->wake[0] = s->wake[1] = NET_INVALID_SOCKET;
+    for (int k = 0; k < 4; k++)
+        s->first_listener[k] = -1;
 
     if (net_init() != 0) {
         snprintf(err, err_len, "cannot initialise networking");
@@ -391,12 +484,7 @@ server *server_create(const server_config *cfg, char *err, size_t err_len)
         server_destroy(s);
         return NULL;
     }
-    if (listen_for(s, cfg->port, &s->fes[0], err, err_len) != 0) {
-        server_destroy(s);
-        return NULL;
-    }
-    s->natter_listeners = s->listener_count;
-    if (s->irc && listen_for(s, cfg->irc_port, &s->fes[1], err, err_len) != 0) {
+    if (load_tls(s, err, err_len) != 0 || open_listeners(s, err, err_len) != 0) {
         server_destroy(s);
         return NULL;
     }
@@ -428,6 +516,7 @@ server *server_create(const server_config *cfg, char *err, size_t err_len)
 
 static void connection_free(connection *c)
 {
+    transport_free(&c->io);
     if (c->state != CONN_DEAD && c->sock != NET_INVALID_SOCKET)
         net_close(c->sock);
     line_framer_free(&c->in);
@@ -454,6 +543,8 @@ void server_destroy(server *s)
         chat_destroy(s->chat);
     if (s->poll)
         net_poll_destroy(s->poll);
+    if (s->tls)
+        tls_server_ctx_free(s->tls);
     for (int i = 0; i < s->listener_count; i++)
         net_close(s->listeners[i]);
     if (s->wake[0] != NET_INVALID_SOCKET)
@@ -477,17 +568,35 @@ const char *server_listener_name(const server *s, int i, char *buf, size_t len)
 
 const char *server_listener_protocol(const server *s, int i)
 {
-    return s->listener_fe[i]->protocol;
+    if (!s->listener_tls[i])
+        return s->listener_fe[i]->protocol;
+    return s->listener_fe[i] == &s->fes[0] ? "natter over TLS" : "irc over TLS";
+}
+
+static int kind_port(const server *s, int kind)
+{
+    int i = s->first_listener[kind];
+    return i < 0 ? 0 : net_local_port(s->listeners[i]);
 }
 
 int server_port(const server *s)
 {
-    return net_local_port(s->listeners[0]);
+    return kind_port(s, LISTEN_NATTER);
 }
 
 int server_irc_port(const server *s)
 {
-    return s->irc ? net_local_port(s->listeners[s->natter_listeners]) : 0;
+    return kind_port(s, LISTEN_IRC);
+}
+
+int server_tls_port(const server *s)
+{
+    return kind_port(s, LISTEN_NATTER_TLS);
+}
+
+int server_irc_tls_port(const server *s)
+{
+    return kind_port(s, LISTEN_IRC_TLS);
 }
 
 int server_capacity(const server *s)
@@ -508,14 +617,28 @@ void server_request_stop(void *arg)
     (void)net_send(s->wake[1], "x", 1);
 }
 
+void server_request_reload(void *arg)
+{
+    server *s = arg;
+    s->reload_requested = 1;
+    (void)net_send(s->wake[1], "x", 1);
+}
+
 /* ---- accepting --------------------------------------------------------- */
 
 /* Refuse a connection we cannot serve: one line telling why, then close.
  * The socket is new and its send buffer empty, so the line fits. */
-static void refuse_connection(server *s, net_socket sock, const frontend *fe, const char *why_log)
+static void refuse_connection(server *s, net_socket sock, int listener, const char *why_log)
 {
     char peer[64], msg[128];
+    const frontend *fe = s->listener_fe[listener];
     net_peer_name(sock, peer, sizeof peer);
+    if (s->listener_tls[listener]) {
+        /* Nothing readable can be said before a handshake. */
+        net_close(sock);
+        server_log(s, CHAT_LOG_EVENT, "refused %s (%s)", peer, why_log);
+        return;
+    }
     /* In the words of the protocol the client speaks. */
     int n = fe == &s->fes[0]
                 ? snprintf(msg, sizeof msg, "! Server full (%d users). Try again later.\r\n",
@@ -563,8 +686,17 @@ static size_t client_count(const server *s)
     return s->conn_count - s->closing.count;
 }
 
-static void add_connection(server *s, net_socket sock, const frontend *fe, uint64_t now)
+/* The front-end meets the connection: at once, or after its TLS handshake. */
+static void start_session(server *s, connection *c)
 {
+    c->session = c->fe->connected(c->fe->fe, c, c->peer);
+    if (!c->session)
+        mark_departure(s, c, "out of memory", LEAVE_CLOSE);
+}
+
+static void add_connection(server *s, net_socket sock, int listener, uint64_t now)
+{
+    const frontend *fe = s->listener_fe[listener];
     (void)net_set_send_buffer(sock, SERVER_SEND_BUFFER); /* best effort */
     (void)net_set_keepalive(sock);
     connection *c = calloc(1, sizeof *c);
@@ -577,6 +709,7 @@ static void add_connection(server *s, net_socket sock, const frontend *fe, uint6
         return;
     }
     c->sock = sock;
+    transport_init_plain(&c->io, sock);
     c->state = CONN_OPEN;
     byte_queue_init(&c->out);
     rate_limiter_init(&c->flood, s->cfg.rate, s->cfg.burst, now);
@@ -584,17 +717,23 @@ static void add_connection(server *s, net_socket sock, const frontend *fe, uint6
     c->index = s->conn_count;
     s->conns[s->conn_count++] = c;
     c->fe = fe;
-    c->session = fe->connected(fe->fe, c, c->peer);
-    if (!c->session)
+    if (!s->listener_tls[listener]) {
+        start_session(s, c);
+    } else if (transport_init_tls(&c->io, sock, s->tls) != 0) {
         mark_departure(s, c, "out of memory", LEAVE_CLOSE);
+    } else {
+        /* The client speaks first (ClientHello); the handshake is driven as
+         * the socket becomes ready, and must finish in time. */
+        c->deadline_ms = now + s->cfg.tls_handshake_timeout_ms;
+    }
 }
 
-static void accept_connections(server *s, net_socket listener, const frontend *fe, uint64_t now)
+static void accept_connections(server *s, int listener, uint64_t now)
 {
     /* Bounded so a connection storm cannot starve the clients we have. */
     for (int i = 0; i < 64; i++) {
         net_socket sock;
-        int r = net_accept(listener, &sock);
+        int r = net_accept(s->listeners[listener], &sock);
         if (r == NET_WOULD_BLOCK)
             return;
         if (r != 0) {
@@ -609,11 +748,11 @@ static void accept_connections(server *s, net_socket listener, const frontend *f
          * in the select() sets, which have a fixed size on Windows. */
         if (client_count(s) >= (size_t)s->capacity ||
             (s->select_room > 0 && s->conn_count >= (size_t)s->select_room))
-            refuse_connection(s, sock, fe, "server full");
+            refuse_connection(s, sock, listener, "server full");
         else if (!net_poll_can_hold(sock))
-            refuse_connection(s, sock, fe, "descriptor too large for select()");
+            refuse_connection(s, sock, listener, "descriptor too large for select()");
         else
-            add_connection(s, sock, fe, now);
+            add_connection(s, sock, listener, now);
     }
 }
 
@@ -654,7 +793,7 @@ static void read_connection(server *s, connection *c, uint64_t now)
     char *space = line_framer_space(&c->in, &avail);
     if (avail > READ_CHUNK)
         avail = READ_CHUNK;
-    long n = net_recv(c->sock, space, avail);
+    long n = transport_recv(&c->io, space, avail);
     if (n > 0) {
         line_framer_commit(&c->in, (size_t)n);
         process_lines(s, c, now);
@@ -664,6 +803,26 @@ static void read_connection(server *s, connection *c, uint64_t now)
     } else if (n == NET_ERROR) {
         mark_departure(s, c, "connection closed", LEAVE_CLOSE);
     }
+}
+
+/* A TLS connection that has not finished its handshake: take it a step
+ * further; once done, the front-end meets it and anything the client sent
+ * right after the handshake is read. */
+static void continue_handshake(server *s, connection *c, uint64_t now)
+{
+    int r = transport_handshake(&c->io);
+    if (r == TRANSPORT_AGAIN)
+        return;
+    if (r == TRANSPORT_FAILED) {
+        server_log(s, CHAT_LOG_EVENT, "TLS handshake with %s failed: %s", c->peer,
+                   transport_error(&c->io));
+        mark_departure(s, c, "TLS handshake failed", LEAVE_CLOSE);
+        return;
+    }
+    c->deadline_ms = 0;
+    start_session(s, c);
+    if (c->session)
+        read_connection(s, c, now);
 }
 
 /* CLOSING/DRAINING connections: throw input away; EOF or error ends them. */
@@ -690,7 +849,7 @@ static void flush_connection(server *s, connection *c)
         s->window_conns++;
     }
     s->stats.sends++;
-    long n = net_send(c->sock, byte_queue_data(&c->out), len);
+    long n = transport_send(&c->io, byte_queue_data(&c->out), len);
     if (n > 0) {
         byte_queue_consume_keep(&c->out, (size_t)n, OUT_KEEP_CAP);
     } else if (n == NET_ERROR) {
@@ -796,6 +955,7 @@ static void advance_closing(server *s, uint64_t now)
     for (size_t i = 0; i < s->closing.count;) {
         connection *c = s->closing.items[i];
         if (c->state == CONN_CLOSING && byte_queue_length(&c->out) == 0) {
+            transport_close_notify(&c->io);
             net_shutdown_write(c->sock);
             c->state = CONN_DRAINING;
         }
@@ -841,18 +1001,23 @@ static uint64_t build_poll_sets(server *s, bool accepting, uint64_t now)
     for (size_t i = 0; i < s->conn_count; i++) {
         connection *c = s->conns[i];
         int events = 0;
+        bool reading = false;
         if (c->state == CONN_OPEN) {
             if (c->resume_ms)
                 next_timer = earlier(next_timer, c->resume_ms);
             else if (!c->peer_eof)
-                events |= NET_POLL_READ;
-        } else if (c->state == CONN_DRAINING) {
-            events |= NET_POLL_READ;
+                reading = true;
+            if (c->io.handshaking)
+                next_timer = earlier(next_timer, c->deadline_ms);
+            else if (reading && transport_pending(&c->io))
+                next_timer = now; /* decrypted already: no waiting */
         }
+        if (c->state == CONN_OPEN || c->state == CONN_CLOSING)
+            events = transport_poll_events(&c->io, reading, byte_queue_length(&c->out) > 0);
+        else if (c->state == CONN_DRAINING)
+            events = NET_POLL_READ;
         if (c->state == CONN_CLOSING || c->state == CONN_DRAINING)
             next_timer = earlier(next_timer, c->deadline_ms);
-        if (byte_queue_length(&c->out) > 0)
-            events |= NET_POLL_WRITE;
         if (events)
             net_poll_add(s->poll, c->sock, events);
     }
@@ -893,6 +1058,8 @@ static void run_iteration(server *s, bool accepting)
     s->poll_failures = 0;
     if (ready > 0 && (net_poll_ready(s->poll, s->wake[0]) & NET_POLL_READ))
         drain_wake_socket(s);
+    if (s->reload_requested)
+        reload_tls(s);
     /* The front-ends learn the time (for new sessions) and run their timers;
      * each walks its sessions at most once a second. */
     if (accepting)
@@ -903,22 +1070,33 @@ static void run_iteration(server *s, bool accepting)
     if (accepting && ready > 0 && s->accept_resume_ms <= now)
         for (int i = 0; i < s->listener_count; i++)
             if (net_poll_ready(s->poll, s->listeners[i]) & NET_POLL_READ)
-                accept_connections(s, s->listeners[i], s->listener_fe[i], now);
+                accept_connections(s, i, now);
 
     /* Newly accepted connections are at the end and were not polled. */
     size_t polled = s->conn_count;
     for (size_t i = 0; i < polled; i++) {
         connection *c = s->conns[i];
         int ev = ready > 0 ? net_poll_ready(s->poll, c->sock) : 0;
-        if (c->state == CONN_OPEN) {
+        if (c->state == CONN_OPEN && c->io.handshaking) {
+            if (ev)
+                continue_handshake(s, c, now);
+            else if (now >= c->deadline_ms) {
+                server_log(s, CHAT_LOG_EVENT, "TLS handshake with %s timed out", c->peer);
+                mark_departure(s, c, "TLS handshake timed out", LEAVE_CLOSE);
+            }
+        } else if (c->state == CONN_OPEN) {
+            /* TLS: a read may have waited for writability, and records the
+             * library already holds show no readiness at all. */
+            bool tls_ready = c->io.tls && (ev || transport_pending(&c->io));
             if (c->resume_ms && now >= c->resume_ms)
                 process_lines(s, c, now);
-            else if (ev & NET_POLL_READ)
+            else if (!c->resume_ms && !c->peer_eof && ((ev & NET_POLL_READ) || tls_ready))
                 read_connection(s, c, now);
         } else if (c->state == CONN_DRAINING && (ev & NET_POLL_READ)) {
             drain_connection(s, c);
         }
-        if (ev & NET_POLL_WRITE)
+        /* A TLS write may have waited for readability instead. */
+        if ((ev & NET_POLL_WRITE) || (c->io.tls && ev && byte_queue_length(&c->out) > 0))
             mark_dirty(s, c);
     }
 

@@ -11,15 +11,19 @@
 
 #include "platform/net.h"
 
-#define SERVER_DEFAULT_PORT                "8923"
-#define SERVER_DEFAULT_MAX_CLIENTS         10000
-#define SERVER_DEFAULT_MAX_LINE            1024
-#define SERVER_DEFAULT_MAX_QUEUE           (1024 * 1024)
-#define SERVER_DEFAULT_RATE                50
-#define SERVER_DEFAULT_BURST               100
-#define SERVER_MAX_LISTENERS               16
-#define SERVER_DEFAULT_IRC_PORT            "6667"
-#define SERVER_DEFAULT_REGISTER_TIMEOUT_MS (60 * 1000)
+#define SERVER_DEFAULT_PORT         "8923"
+#define SERVER_DEFAULT_MAX_CLIENTS  10000
+#define SERVER_DEFAULT_MAX_LINE     1024
+#define SERVER_DEFAULT_MAX_QUEUE    (1024 * 1024)
+#define SERVER_DEFAULT_RATE         50
+#define SERVER_DEFAULT_BURST        100
+#define SERVER_MAX_LISTENERS        16
+#define SERVER_DEFAULT_IRC_PORT     "6667"
+#define SERVER_DEFAULT_TLS_PORT     "8924"
+#define SERVER_DEFAULT_IRC_TLS_PORT "6697"
+/* A TLS handshake not finished by then is closed. */
+#define SERVER_DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS (10 * 1000)
+#define SERVER_DEFAULT_REGISTER_TIMEOUT_MS      (60 * 1000)
 /* SO_SNDBUF of every client socket: what a non-reader holds in the kernel on
  * top of --max-queue (Linux reserves twice this), instead of the megabytes
  * the kernel's autotuning would give it. */
@@ -61,6 +65,16 @@ typedef struct server_config {
     /* A registered connection that sends no line for this long is closed
      * ("left (idle)"); 0: never (the default). */
     uint64_t idle_timeout_ms;
+    /* TLS (docs/tls.md): a PEM certificate chain and key, or NULL for no
+     * TLS. With them, the natter protocol is also offered over TLS on
+     * tls_port and IRC on irc_tls_port (NULL: that one off; "0": any free
+     * port); no_plain drops the plain-text ports. */
+    const char *tls_cert;
+    const char *tls_key;
+    const char *tls_port;
+    const char *irc_tls_port;
+    bool no_plain;
+    uint64_t tls_handshake_timeout_ms;
     /* Write coalescing: send() calls per second aimed for (0: send every
      * iteration, no waiting) and the longest a connection may wait. */
     unsigned send_budget;
@@ -85,8 +99,12 @@ int server_listener_count(const server *s);
 const char *server_listener_name(const server *s, int i, char *buf, size_t len);
 const char *server_listener_protocol(const server *s, int i);
 int server_port(const server *s);
-/* The IRC port, or 0 when IRC is off. */
+/* The IRC port, or 0 when IRC is off; the natter port is 0 too with
+ * no_plain. */
 int server_irc_port(const server *s);
+/* The TLS ports (natter, IRC), or 0 when that listener is off. */
+int server_tls_port(const server *s);
+int server_irc_tls_port(const server *s);
 
 /* The largest number of clients this server will hold (max_clients capped
  * by what select() can wait on). */
@@ -108,5 +126,10 @@ int server_run(server *s);
 /* Safe from another thread and from a signal handler: sets a flag and wakes
  * the loop. */
 void server_request_stop(void *s);
+
+/* Load the TLS certificate and key again (SIGHUP) for new connections;
+ * connections already made keep theirs. Safe from a signal handler, like
+ * server_request_stop; the loop does the work and logs the outcome. */
+void server_request_reload(void *s);
 
 #endif

@@ -11,6 +11,12 @@ typedef void (*stop_callback)(void *arg);
 
 /* Register fn(arg) for stop requests. Returns 0 or -1. */
 int stop_hook_install(stop_callback fn, void *arg);
+/* POSIX: from now on SIGHUP calls fn(arg) ("reload") instead of stopping,
+ * even when SIGHUP was ignored at start (nohup): a reload cannot end the
+ * program. Call after stop_hook_install. Windows has no SIGHUP: a no-op
+ * there. Returns 0 or -1. */
+int stop_hook_set_reload(stop_callback fn, void *arg);
+
 /* Restore the default handlers. */
 void stop_hook_remove(void);
 

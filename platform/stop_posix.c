@@ -14,14 +14,20 @@ static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 /* The one piece of global state: a signal handler has nowhere else to look. */
 static volatile stop_callback hook_fn;
 static void *volatile hook_arg;
+static volatile stop_callback reload_fn; /* SIGHUP, when set */
+static void *volatile reload_arg;
 
 static void on_stop_signal(int sig)
 {
     int saved = errno;
     stop_callback fn = hook_fn;
-    (void)sig;
+    void *arg = hook_arg;
+    if (sig == SIGHUP && reload_fn != NULL) {
+        fn = reload_fn;
+        arg = reload_arg;
+    }
     if (fn != NULL)
-        fn(hook_arg);
+        fn(arg);
     errno = saved;
 }
 
@@ -59,6 +65,21 @@ int stop_hook_install(stop_callback fn, void *arg)
     return 0;
 }
 
+int stop_hook_set_reload(stop_callback fn, void *arg)
+{
+    struct sigaction action;
+    if (fn == NULL)
+        return -1;
+    reload_arg = arg;
+    reload_fn = fn;
+    action.sa_handler = on_stop_signal;
+    action.sa_flags = 0;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < STOP_SIGNAL_COUNT; i++)
+        sigaddset(&action.sa_mask, stop_signals[i]);
+    return sigaction(SIGHUP, &action, NULL) == 0 ? 0 : -1;
+}
+
 /* Only signals that are still ours go back to SIG_DFL; ignored ones (and any
  * handler someone installed since) are left as they are. */
 void stop_hook_remove(void)
@@ -69,12 +90,13 @@ void stop_hook_remove(void)
     action.sa_flags = 0;
     sigemptyset(&action.sa_mask);
     for (i = 0; i < STOP_SIGNAL_COUNT; i++) {
-        if (sigaction(stop_signals[i], NULL, &current) == 0 &&
-            current.sa_handler == on_stop_signal)
+        if (sigaction(stop_signals[i], NULL, &current) == 0 && current.sa_handler == on_stop_signal)
             sigaction(stop_signals[i], &action, NULL);
     }
     hook_fn = NULL;
     hook_arg = NULL;
+    reload_fn = NULL;
+    reload_arg = NULL;
 }
 
 void stop_hook_done(void)

@@ -30,8 +30,7 @@ static SRWLOCK hook_lock = SRWLOCK_INIT;
 
 static bool ends_the_process(DWORD type)
 {
-    return type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT ||
-           type == CTRL_SHUTDOWN_EVENT;
+    return type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT;
 }
 
 /* With ENABLE_PROCESSED_INPUT off (raw mode, term.h) Windows delivers
@@ -115,4 +114,12 @@ void stop_hook_done(void)
 {
     if (hook.done != NULL)
         SetEvent(hook.done);
+}
+
+int stop_hook_set_reload(stop_callback fn, void *arg)
+{
+    /* No SIGHUP on Windows. */
+    (void)fn;
+    (void)arg;
+    return 0;
 }

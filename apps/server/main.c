@@ -59,11 +59,21 @@ static const char usage_text[] =
     "      --coalesce-max MS   the longest a line may wait for that (default 25)\n"
     "\n"
     "IRC (any IRC client can join the same rooms):\n"
-    "      --irc-port N        IRC port (default 6667; 0 = no IRC)\n"
+    "      --irc-port N        IRC port (default 6667; 0 = no plain-text IRC)\n"
     "      --server-name NAME  the IRC server name (default: this host's name)\n"
     "      --network NAME      the IRC network name (default natter)\n"
     "      --motd FILE         message of the day for IRC clients (default: none)\n"
     "      --show-hosts        show users' IP addresses in IRC (default: hidden)\n"
+    "\n"
+    "TLS (see docs/tls.md):\n"
+    "      --tls-cert FILE     certificate chain (PEM, e.g. Let's Encrypt's fullchain.pem)\n"
+    "      --tls-key FILE      its private key (PEM); both turn on the TLS ports\n"
+    "      --tls-port N        natter protocol over TLS (default 8924; 0 = off)\n"
+    "      --irc-tls-port N    IRC over TLS (default 6697; 0 = off)\n"
+    "      --no-plain          only the TLS ports, no plain-text ones\n"
+    "      --tls-handshake-timeout S  close a TLS handshake not done in S seconds\n"
+    "                          (default 10)\n"
+    "      (SIGHUP reloads the certificate and key for new connections)\n"
     "\n"
     "  -q, --quiet             do not log chat text (connections are still logged)\n"
     "  -V, --version           print the version and exit\n"
@@ -169,7 +179,7 @@ static char *read_motd(const char *path, char *why, size_t why_len)
  * (after --help / --version). */
 static int parse_options(int argc, char **argv, server_options *opt)
 {
-    static char port_text[8], irc_port_text[8];
+    static char port_text[8], irc_port_text[8], tls_port_text[8], irc_tls_port_text[8];
     server_config_defaults(&opt->cfg);
     opt->cfg.irc_port = SERVER_DEFAULT_IRC_PORT;
     opt->cfg.version = NATTER_VERSION;
@@ -204,6 +214,10 @@ static int parse_options(int argc, char **argv, server_options *opt)
             opt->cfg.open_topic = true;
             continue;
         }
+        if (!strcmp(arg, "--no-plain")) {
+            opt->cfg.no_plain = true;
+            continue;
+        }
         if (!strcmp(arg, "--show-hosts")) {
             opt->cfg.show_hosts = true;
             continue;
@@ -228,7 +242,12 @@ static int parse_options(int argc, char **argv, server_options *opt)
                                                  "--irc-port",
                                                  "--server-name",
                                                  "--network",
-                                                 "--motd"};
+                                                 "--motd",
+                                                 "--tls-cert",
+                                                 "--tls-key",
+                                                 "--tls-port",
+                                                 "--irc-tls-port",
+                                                 "--tls-handshake-timeout"};
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             if (!strcmp(arg, with_value[k]))
@@ -356,6 +375,28 @@ static int parse_options(int argc, char **argv, server_options *opt)
             }
         } else if (!strcmp(arg, "--motd")) {
             opt->motd_file = value;
+        } else if (!strcmp(arg, "--tls-cert")) {
+            opt->cfg.tls_cert = value;
+        } else if (!strcmp(arg, "--tls-key")) {
+            opt->cfg.tls_key = value;
+        } else if (!strcmp(arg, "--tls-port") || !strcmp(arg, "--irc-tls-port")) {
+            bool irc = !strcmp(arg, "--irc-tls-port");
+            char *text = irc ? irc_tls_port_text : tls_port_text;
+            if (!parse_number(value, 0, 65535, false, &n)) {
+                fail("invalid %s '%s' (use 1-65535, or 0 for none)", arg, value);
+                return 1;
+            }
+            snprintf(text, 8, "%u", (unsigned)n);
+            if (irc)
+                opt->cfg.irc_tls_port = n == 0 ? NULL : text;
+            else
+                opt->cfg.tls_port = n == 0 ? NULL : text;
+        } else if (!strcmp(arg, "--tls-handshake-timeout")) {
+            if (!parse_number(value, 1, 3600, false, &n)) {
+                fail("invalid --tls-handshake-timeout '%s' (use 1 to 3600 seconds)", value);
+                return 1;
+            }
+            opt->cfg.tls_handshake_timeout_ms = (uint64_t)n * 1000;
         } else if (!strcmp(arg, "--burst")) {
             if (!parse_number(value, 1, 1000000, false, &n)) {
                 fail("invalid --burst '%s' (use 1 or more)", value);
@@ -450,6 +491,9 @@ int main(int argc, char **argv)
 
     if (stop_hook_install(server_request_stop, srv) != 0)
         fprintf(stderr, "natter-server: warning: cannot catch Ctrl-C; it will stop abruptly\n");
+    /* With TLS, SIGHUP means "reload the certificate" (renewals), not stop. */
+    if (opt.cfg.tls_cert)
+        stop_hook_set_reload(server_request_reload, srv);
     int status = server_run(srv);
     stop_hook_remove();
     server_destroy(srv);
