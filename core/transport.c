@@ -23,6 +23,19 @@ int transport_init_tls(transport *t, net_socket sock, tls_server_ctx *ctx)
     return 0;
 }
 
+int transport_init_tls_client(transport *t, net_socket sock, tls_client_ctx *ctx,
+                              const char *host_name, char *err, size_t err_len)
+{
+    transport_init_plain(t, sock);
+    t->tls = tls_conn_connect(ctx, sock, host_name, err, err_len);
+    if (!t->tls)
+        return -1;
+    t->handshaking = true;
+    /* The client speaks first. */
+    t->want_write = true;
+    return 0;
+}
+
 void transport_free(transport *t)
 {
     if (t->tls)
@@ -95,4 +108,9 @@ void transport_close_notify(transport *t)
 const char *transport_error(const transport *t)
 {
     return t->tls ? tls_conn_error(t->tls) : "";
+}
+
+bool transport_verify_failed(const transport *t)
+{
+    return t->tls && tls_conn_verify_failed(t->tls);
 }

@@ -1,8 +1,8 @@
-/* transport.h - a server connection's byte pipe: the plain socket, or TLS
- * over it. The select() loop asks it what to wait for and moves bytes
- * through it, without knowing which it is; TLS's quirks (a read that needs
- * the socket writable, a write that needs it readable, records already
- * decrypted and held in the library) are kept in here. */
+/* transport.h - a connection's byte pipe: the plain socket, or TLS over it
+ * (the server's accepted connections, and the client's one). The select() loop asks it what to wait
+ * for and moves bytes through it, without knowing which it is; TLS's quirks (a read that needs the
+ * socket writable, a write that needs it readable, records already decrypted and held in the
+ * library) are kept in here. */
 #ifndef NATTER_CORE_TRANSPORT_H
 #define NATTER_CORE_TRANSPORT_H
 
@@ -30,6 +30,10 @@ void transport_init_plain(transport *t, net_socket sock);
 /* TLS server side over sock; the handshake comes next. Returns 0, or -1
  * (out of memory) with the transport still plain. */
 int transport_init_tls(transport *t, net_socket sock, tls_server_ctx *ctx);
+/* TLS client side over a connected sock, checking host_name (see
+ * tls_conn_connect). Returns 0, or -1 with the reason in err. */
+int transport_init_tls_client(transport *t, net_socket sock, tls_client_ctx *ctx,
+                              const char *host_name, char *err, size_t err_len);
 /* Frees the TLS state (not the socket). */
 void transport_free(transport *t);
 
@@ -54,5 +58,7 @@ void transport_close_notify(transport *t);
 
 /* Why the last TLS call failed; "" for plain. */
 const char *transport_error(const transport *t);
+/* The TLS handshake failed on the peer's certificate. */
+bool transport_verify_failed(const transport *t);
 
 #endif

@@ -9,7 +9,11 @@
  * server closes (bounded). Lines from the network are sanitised before they
  * reach the terminal, whatever the server did. Every line also feeds the
  * room state (prompt, dimmed history) and the Tab completion candidates;
- * both understand protocol v1 and v2 lines. */
+ * both understand protocol v1 and v2 lines.
+ *
+ * With --tls the bytes go through core/transport (TLS over the socket). The
+ * handshake is finished right after connecting, bounded like the connect,
+ * so that a certificate problem is one clear line before anything else. */
 #include "apps/client/client.h"
 #include "apps/client/format.h"
 #include "apps/client/known.h"
@@ -25,6 +29,7 @@
 #include "core/buffer.h"
 #include "core/linebuf.h"
 #include "core/lineedit.h"
+#include "core/transport.h"
 #include "core/utf8.h"
 #include "platform/clock.h"
 #include "platform/console.h"
@@ -32,52 +37,55 @@
 #include "platform/poll.h"
 #include "platform/stop.h"
 #include "platform/term.h"
+#include "platform/tls.h"
 
-#define SERVER_LINE_MAX    (64 * 1024)  /* the server never sends more; longer is dropped */
-#define INPUT_LINE_MAX     1024         /* the editor's limit, the server's default */
+#define SERVER_LINE_MAX    (64 * 1024) /* the server never sends more; longer is dropped */
+#define INPUT_LINE_MAX     1024        /* the editor's limit, the server's default */
 #define HISTORY_MAX        200
-#define PIPE_LINE_MAX      (64 * 1024)  /* a longer pipe line is forwarded in pieces */
-#define SEND_QUEUE_HIGH    (64 * 1024)  /* stop reading input while this much is unsent */
+#define PIPE_LINE_MAX      (64 * 1024) /* a longer pipe line is forwarded in pieces */
+#define SEND_QUEUE_HIGH    (64 * 1024) /* stop reading input while this much is unsent */
 #define CONNECT_TIMEOUT_MS 10000
-#define PIPE_QUIT_WAIT_MS  5000         /* after /quit at end of input */
-#define LEAVE_WAIT_MS      2000         /* after Ctrl-C / Ctrl-D / /quit on a terminal */
-#define RESIZE_POLL_MS     250          /* Windows has no SIGWINCH: poll the width */
-#define LIST_MAX           40           /* candidates shown for a second Tab */
+#define PIPE_QUIT_WAIT_MS  5000 /* after /quit at end of input */
+#define LEAVE_WAIT_MS      2000 /* after Ctrl-C / Ctrl-D / /quit on a terminal */
+#define RESIZE_POLL_MS     250  /* Windows has no SIGWINCH: poll the width */
+#define LIST_MAX           40   /* candidates shown for a second Tab */
 
 #define NAME_PROMPT "Your name: "
 
 typedef enum client_phase {
-    PHASE_ASK_NAME,   /* the next line typed is our name */
-    PHASE_NAMING,     /* name sent; waiting for "*** You are" or "! reason" */
-    PHASE_CHAT        /* named (or, in pipe mode without --name, not tracked) */
+    PHASE_ASK_NAME, /* the next line typed is our name */
+    PHASE_NAMING,   /* name sent; waiting for "*** You are" or "! reason" */
+    PHASE_CHAT      /* named (or, in pipe mode without --name, not tracked) */
 } client_phase;
 
 typedef struct client {
     const client_options *opt;
     bool interactive;
     bool colour;
-    net_socket sock;          /* NET_INVALID_SOCKET until connected */
-    net_socket wake[2];       /* [1] is written by the stop hook */
+    net_socket sock;     /* NET_INVALID_SOCKET until connected */
+    transport io;        /* over sock: plain or TLS */
+    tls_client_ctx *tls; /* --tls: made at start */
+    net_socket wake[2];  /* [1] is written by the stop hook */
     net_poll *poll;
     console_input *in;
     line_framer from_server;
-    char *clean;              /* one sanitised server line */
+    char *clean; /* one sanitised server line */
     byte_queue to_server;
-    byte_queue screen;        /* terminal output, written once per round */
-    byte_queue pipe_line;     /* pipe mode: the incomplete input line */
-    bool pipe_line_cut;       /* pipe mode: part of this line went out already */
+    byte_queue screen;    /* terminal output, written once per round */
+    byte_queue pipe_line; /* pipe mode: the incomplete input line */
+    bool pipe_line_cut;   /* pipe mode: part of this line went out already */
     line_editor ed;
-    bool input_hidden;        /* the input line was erased for messages */
+    bool input_hidden; /* the input line was erased for messages */
     client_phase phase;
-    room_state rs;            /* our name (once accepted), room, history */
-    known_words known;        /* names and rooms seen: Tab completes them */
+    room_state rs;     /* our name (once accepted), room, history */
+    known_words known; /* names and rooms seen: Tab completes them */
     bool name_sent;
     bool stdin_eof;
-    bool quitting;            /* /quit sent: the server's close is expected */
+    bool quitting; /* /quit sent: the server's close is expected */
     uint64_t quit_deadline;
     bool done;
     int status;
-    char error[512];          /* printed once the terminal is restored */
+    char error[512]; /* printed once the terminal is restored */
     volatile sig_atomic_t stop_requested;
 } client;
 
@@ -138,8 +146,7 @@ static void flush_screen(client *c)
     }
     if (byte_queue_length(&c->screen) == 0)
         return;
-    if (term_write(byte_queue_data(&c->screen), byte_queue_length(&c->screen)) != 0 &&
-        !c->done) {
+    if (term_write(byte_queue_data(&c->screen), byte_queue_length(&c->screen)) != 0 && !c->done) {
         /* Our terminal or pipe is gone: nobody is left to read the chat. */
         finish(c, CLIENT_EXIT_ERROR);
     }
@@ -160,8 +167,8 @@ static void show_line(client *c, const char *s, size_t n, bool dim)
     look.colour = c->colour;
     look.dim = dim;
     if (chat_format(&c->screen, s, n, &look) != 0 ||
-        byte_queue_append(&c->screen, c->interactive ? "\r\n" : "\n",
-                          c->interactive ? 2 : 1) != 0) {
+        byte_queue_append(&c->screen, c->interactive ? "\r\n" : "\n", c->interactive ? 2 : 1) !=
+            0) {
         set_error(c, "out of memory", NULL, NULL);
         finish(c, CLIENT_EXIT_ERROR);
     }
@@ -190,8 +197,8 @@ static void lost_connection(client *c)
 static void flush_to_server(client *c)
 {
     while (byte_queue_length(&c->to_server) > 0) {
-        long n = net_send(c->sock, byte_queue_data(&c->to_server),
-                          byte_queue_length(&c->to_server));
+        long n = transport_send(&c->io, byte_queue_data(&c->to_server),
+                                byte_queue_length(&c->to_server));
         if (n == NET_WOULD_BLOCK)
             return;
         if (n < 0) {
@@ -202,14 +209,55 @@ static void flush_to_server(client *c)
     }
 }
 
+/* The TLS handshake, waiting (bounded) for the socket as it asks. The
+ * client has nothing else to do until it knows whom it talks to. */
+static bool finish_handshake(client *c)
+{
+    char err[256] = "", target[300];
+    uint64_t deadline = clock_monotonic_ms() + CONNECT_TIMEOUT_MS;
+    int r;
+
+    if (transport_init_tls_client(&c->io, c->sock, c->tls, c->opt->host, err, sizeof err) != 0) {
+        set_error(c, "TLS: ", err, NULL);
+        return false;
+    }
+    while ((r = transport_handshake(&c->io)) == TRANSPORT_AGAIN) {
+        uint64_t now = clock_monotonic_ms();
+        if (now >= deadline) {
+            format_target(c->opt, target, sizeof target);
+            set_error(c, "TLS: no handshake with ", target, " within 10 seconds");
+            return false;
+        }
+        net_poll_clear(c->poll);
+        net_poll_add(c->poll, c->sock, transport_poll_events(&c->io, false, false));
+        if (net_poll_wait(c->poll, (long)(deadline - now)) == NET_ERROR) {
+            set_error(c, "waiting for the server failed", NULL, NULL);
+            return false;
+        }
+    }
+    if (r == TRANSPORT_FAILED) {
+        if (transport_verify_failed(&c->io)) {
+            set_error(c, "TLS: ", transport_error(&c->io),
+                      c->opt->ca_file ? "; is --ca the right file?"
+                                      : "; use --ca FILE to trust it");
+        } else {
+            format_target(c->opt, target, sizeof target);
+            snprintf(c->error, sizeof c->error, "natter: TLS handshake with %s failed: %s", target,
+                     transport_error(&c->io));
+        }
+        return false;
+    }
+    return true;
+}
+
 static bool connect_to_server(client *c)
 {
     char err[256] = "", target[300];
 
     if (c->sock != NET_INVALID_SOCKET)
         return true;
-    if (net_connect(c->opt->host, c->opt->port, &c->sock, CONNECT_TIMEOUT_MS, err,
-                    sizeof err) != 0) {
+    if (net_connect(c->opt->host, c->opt->port, &c->sock, CONNECT_TIMEOUT_MS, err, sizeof err) !=
+        0) {
         c->sock = NET_INVALID_SOCKET;
         format_target(c->opt, target, sizeof target);
         set_error(c, "cannot connect to ", target, "");
@@ -219,6 +267,11 @@ static bool connect_to_server(client *c)
         return false;
     }
     net_set_nonblocking(c->sock, true);
+    transport_init_plain(&c->io, c->sock);
+    if (c->tls && !finish_handshake(c)) {
+        finish(c, CLIENT_EXIT_ERROR);
+        return false;
+    }
     return true;
 }
 
@@ -297,8 +350,7 @@ static void server_line(client *c, const char *raw, size_t raw_len)
     /* On a terminal the name was already asked for: the question would
      * only confuse. A pipe gets every line as it came. */
     if (c->interactive && c->name_sent && chat_starts_with(s, n, "*** Welcome") &&
-        n >= strlen(question) &&
-        memcmp(s + n - strlen(question), question, strlen(question)) == 0)
+        n >= strlen(question) && memcmp(s + n - strlen(question), question, strlen(question)) == 0)
         n -= strlen(question);
     show_line(c, s, n, (flags & ROOMSTATE_DIM) != 0);
 }
@@ -307,7 +359,7 @@ static void read_server(client *c)
 {
     size_t avail;
     char *space = line_framer_space(&c->from_server, &avail);
-    long n = net_recv(c->sock, space, avail);
+    long n = transport_recv(&c->io, space, avail);
     const char *line;
     size_t len;
     int r;
@@ -463,7 +515,7 @@ static void pipe_ended(client *c)
     byte_queue_consume(&c->pipe_line, n);
     if (c->done)
         return;
-    if (c->sock == NET_INVALID_SOCKET) {   /* nothing was ever typed */
+    if (c->sock == NET_INVALID_SOCKET) { /* nothing was ever typed */
         finish(c, CLIENT_EXIT_OK);
         return;
     }
@@ -541,12 +593,12 @@ static void run_round(client *c)
     net_poll_add(c->poll, c->wake[0], NET_POLL_READ);
     if (connected)
         net_poll_add(c->poll, c->sock,
-                     NET_POLL_READ |
-                         (byte_queue_length(&c->to_server) ? NET_POLL_WRITE : 0));
+                     transport_poll_events(&c->io, true, byte_queue_length(&c->to_server) > 0));
     if (want_input(c))
         net_poll_add(c->poll, in, NET_POLL_READ);
 
-    n = net_poll_wait(c->poll, poll_timeout(c));
+    /* Lines TLS already decrypted are read now, not after the next packet. */
+    n = net_poll_wait(c->poll, connected && transport_pending(&c->io) ? 0 : poll_timeout(c));
     if (n == NET_ERROR) {
         set_error(c, "waiting for input failed", NULL, NULL);
         finish(c, CLIENT_EXIT_ERROR);
@@ -556,16 +608,21 @@ static void run_round(client *c)
         finish(c, CLIENT_EXIT_OK);
         return;
     }
-    if (n > 0) {
-        if (net_poll_ready(c->poll, c->wake[0]))
-            drain_wake(c);
-        if (connected && (net_poll_ready(c->poll, c->sock) & NET_POLL_READ))
+    if (n > 0 && net_poll_ready(c->poll, c->wake[0]))
+        drain_wake(c);
+    if (connected) {
+        /* Over TLS a read may need the socket writable and a write readable,
+         * so any readiness drives both. */
+        int ready = n > 0 ? net_poll_ready(c->poll, c->sock) : 0;
+        bool tls = c->io.tls != NULL;
+        if ((ready & NET_POLL_READ) || (tls && ready) || transport_pending(&c->io))
             read_server(c);
-        if (!c->done && connected && (net_poll_ready(c->poll, c->sock) & NET_POLL_WRITE))
+        if (!c->done && ((ready & NET_POLL_WRITE) || (tls && ready)) &&
+            byte_queue_length(&c->to_server) > 0)
             flush_to_server(c);
-        if (!c->done && want_input(c) && (net_poll_ready(c->poll, in) & NET_POLL_READ))
-            read_input(c);
     }
+    if (n > 0 && !c->done && want_input(c) && (net_poll_ready(c->poll, in) & NET_POLL_READ))
+        read_input(c);
     if (c->interactive && term_resized()) {
         lineedit_set_columns(&c->ed, term_columns());
         lineedit_redraw(&c->ed);
@@ -606,8 +663,7 @@ static int client_init(client *c, const client_options *opt)
     byte_queue_init(&c->pipe_line);
     roomstate_init(&c->rs);
     if (line_framer_init(&c->from_server, SERVER_LINE_MAX) != 0 ||
-        lineedit_init(&c->ed, INPUT_LINE_MAX, HISTORY_MAX) != 0 ||
-        known_init(&c->known) != 0 ||
+        lineedit_init(&c->ed, INPUT_LINE_MAX, HISTORY_MAX) != 0 || known_init(&c->known) != 0 ||
         !(c->clean = (char *)malloc(UTF8_SANITIZED_MAX(SERVER_LINE_MAX))) ||
         !(c->poll = net_poll_create())) {
         set_error(c, "out of memory", NULL, NULL);
@@ -617,6 +673,22 @@ static int client_init(client *c, const client_options *opt)
         set_error(c, "cannot create a wake-up socket pair: ", err, NULL);
         return -1;
     }
+    transport_init_plain(&c->io, NET_INVALID_SOCKET);
+    if (opt->tls || opt->insecure || opt->ca_file) {
+        if (!tls_client_available()) {
+            set_error(c, "TLS is not available in this build", NULL, NULL);
+            return -1;
+        }
+        c->tls = tls_client_ctx_create(opt->ca_file, opt->insecure, err, sizeof err);
+        if (!c->tls) {
+            set_error(c, "TLS: ", err, NULL);
+            return -1;
+        }
+        if (opt->insecure)
+            fputs("natter: warning: --insecure: the server's certificate is not checked; "
+                  "anyone on the way can read and change this chat\n",
+                  stderr);
+    }
     return 0;
 }
 
@@ -624,6 +696,9 @@ static void client_free(client *c)
 {
     if (c->in)
         console_input_close(c->in);
+    transport_free(&c->io);
+    if (c->tls)
+        tls_client_ctx_free(c->tls);
     if (c->sock != NET_INVALID_SOCKET)
         net_close(c->sock);
     if (c->wake[0] != NET_INVALID_SOCKET)
@@ -665,7 +740,7 @@ static void start_session(client *c)
     if (name) {
         send_name(c, name, strlen(name));
     } else if (c->interactive) {
-        c->phase = PHASE_ASK_NAME;   /* the editor asks */
+        c->phase = PHASE_ASK_NAME; /* the editor asks */
     } else {
         /* Pipe mode: the first input line is the name, sent like any
          * other. On a terminal (output redirected) ask for it first. */
@@ -692,7 +767,7 @@ static void end_terminal(client *c)
         take_editor_output(c);
     }
     c->input_hidden = false;
-    c->interactive = false;   /* flush_screen must not redraw */
+    c->interactive = false; /* flush_screen must not redraw */
     flush_screen(c);
     term_raw_disable();
 }

@@ -1,5 +1,5 @@
 /* main.c - natter, the console client: parse the command line and run.
- *   natter [--name NAME] [HOST [PORT]]
+ *   natter [--name NAME] [--tls [--ca FILE | --insecure]] [HOST [PORT]]
  * HOST may also be HOST:PORT or [IPv6]:PORT. Everything else is in
  * client.c. */
 #include <stdio.h>
@@ -16,11 +16,16 @@
 static void print_usage(FILE *to)
 {
     fprintf(to,
-            "Usage: natter [--name NAME] [HOST [PORT]]\n"
-            "Chat on a natter server (default %s, port %s).\n"
+            "Usage: natter [--name NAME] [--tls [--ca FILE | --insecure]] [HOST [PORT]]\n"
+            "Chat on a natter server (default %s, port %s; with --tls, port %s).\n"
             "\n"
             "  HOST            a name or address; also HOST:PORT or [IPv6]:PORT\n"
             "  -n, --name NAME join as NAME instead of being asked\n"
+            "      --tls       encrypt the connection (TLS) and check the server's\n"
+            "                  certificate and name against the system's trusted CAs\n"
+            "      --ca FILE   trust the certificates in FILE (PEM: a private CA or the\n"
+            "                  server's self-signed certificate) instead; implies --tls\n"
+            "      --insecure  TLS without checking the certificate (warns); implies --tls\n"
             "  -h, --help      show this help and exit\n"
             "  -V, --version   show the version and exit\n"
             "\n"
@@ -30,7 +35,7 @@ static void print_usage(FILE *to)
             "With input from a pipe, each line is sent, then /quit at the end:\n"
             "  printf 'bot\\nhello\\n' | natter localhost\n"
             "Colours are off when NO_COLOR is set.\n",
-            CLIENT_DEFAULT_HOST, CLIENT_DEFAULT_PORT);
+            CLIENT_DEFAULT_HOST, CLIENT_DEFAULT_PORT, CLIENT_DEFAULT_TLS_PORT);
 }
 
 static int usage_error(const char *what, const char *arg)
@@ -58,8 +63,7 @@ static int port_is_valid(const char *s)
 /* Split "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 address
  * (two or more colons, no brackets) into host (copied into host_buf) and
  * port (pointing into spec, or NULL). Returns 0, or -1 if malformed. */
-static int split_target(const char *spec, char *host_buf, size_t host_len,
-                        const char **port)
+static int split_target(const char *spec, char *host_buf, size_t host_len, const char **port)
 {
     const char *colon = strchr(spec, ':');
     size_t n;
@@ -112,8 +116,11 @@ int main(int argc, char **argv)
     int npos = 0, i, options_done = 0;
 
     opt.host = CLIENT_DEFAULT_HOST;
-    opt.port = CLIENT_DEFAULT_PORT;
+    opt.port = NULL;
     opt.name = NULL;
+    opt.tls = false;
+    opt.ca_file = NULL;
+    opt.insecure = false;
 
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -129,6 +136,15 @@ int main(int argc, char **argv)
             } else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
                 printf("natter %s\n", NATTER_VERSION);
                 return CLIENT_EXIT_OK;
+            } else if (strcmp(arg, "--tls") == 0) {
+                opt.tls = true;
+            } else if (strcmp(arg, "--insecure") == 0) {
+                opt.tls = opt.insecure = true;
+            } else if (strcmp(arg, "--ca") == 0) {
+                if (i + 1 >= argc)
+                    return usage_error("missing file after", arg);
+                opt.ca_file = argv[++i];
+                opt.tls = true;
             } else if ((name = name_option(argc, argv, &i, &missing)) != NULL) {
                 if (name[0] == '\0')
                     return usage_error("empty name", name);
@@ -157,6 +173,14 @@ int main(int argc, char **argv)
             return usage_error("port given twice, also as", positional[1]);
         opt.port = positional[1];
     }
+    if (opt.insecure && opt.ca_file) {
+        fputs("natter: --ca and --insecure contradict each other; use one\n"
+              "Try 'natter --help'.\n",
+              stderr);
+        return CLIENT_EXIT_USAGE;
+    }
+    if (!opt.port)
+        opt.port = opt.tls ? CLIENT_DEFAULT_TLS_PORT : CLIENT_DEFAULT_PORT;
     if (!port_is_valid(opt.port))
         return usage_error("invalid port", opt.port);
 
