@@ -28,6 +28,15 @@ bool ChildServer::start(const std::vector<std::string> &args, int nofile, std::s
     return true;
 }
 
+int ChildServer::listener_port(const std::string &protocol, int timeout_ms) {
+    const std::string suffix = " (" + protocol + ")\n";
+    if (!wait_output(suffix, timeout_ms)) return 0;
+    std::string out = output();
+    size_t end = out.find(suffix);
+    size_t colon = out.rfind(':', end);
+    return colon == std::string::npos ? 0 : std::atoi(out.c_str() + colon + 1);
+}
+
 size_t ChildServer::count_output(const std::string &needle) const {
     std::string out = output();
     size_t count = 0;

@@ -21,6 +21,11 @@ public:
     bool start(const std::vector<std::string> &args, int nofile, std::string *err,
                int timeout_ms = 10000);
     int port() const { return port_; }
+    // The port of another listener, from its "listening on 127.0.0.1:N
+    // (protocol)" line ("natter over TLS"), waiting for the line; 0 if none.
+    int listener_port(const std::string &protocol, int timeout_ms = 5000);
+    // SIGHUP (reload the TLS certificate and key); false if it has exited.
+    bool hangup() { return process_.hangup(); }
 
     // Everything the child printed on stdout so far.
     std::string output() const { return process_.stdout_text(); }

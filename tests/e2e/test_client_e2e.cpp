@@ -10,6 +10,7 @@
 #include "support/process.h"
 #include "support/test_client.h"
 #include "support/test_server.h"
+#include "support/test_socket.h"
 
 extern "C" {
 #include "platform/net.h"
@@ -37,20 +38,6 @@ std::vector<std::string> to(int port, const std::string &name = "") {
     args.push_back("127.0.0.1");
     args.push_back(std::to_string(port));
     return args;
-}
-
-// A loopback port that nothing listens on: bind one, note it, close it.
-int unused_port() {
-    net_socket s[1];
-    char err[256];
-    net_init();
-    int port = -1;
-    if (net_listen("127.0.0.1", "0", s, 1, err, sizeof err) == 1) {
-        port = net_local_port(s[0]);
-        net_close(s[0]);
-    }
-    net_cleanup();
-    return port;
 }
 
 // A hand-made "server" that sends whatever a test wants.
@@ -99,7 +86,8 @@ TEST(ClientCommandLine, HelpExitsZero) {
     int code = -1;
     ASSERT_TRUE(p.wait_exit(kWait, &code));
     EXPECT_EQ(code, 0);
-    EXPECT_NE(p.stdout_text().find("Usage: natter [--name NAME] [HOST [PORT]]"),
+    EXPECT_NE(p.stdout_text().find(
+                  "Usage: natter [--name NAME] [--tls [--ca FILE | --insecure]] [HOST [PORT]]"),
               std::string::npos);
     EXPECT_EQ(p.stderr_text(), "");
 }
@@ -129,7 +117,7 @@ TEST(ClientCommandLine, BadArgumentsExitTwoWithOneMessage) {
 }
 
 TEST(ClientPipe, ConnectionRefusedExitsOneWithOneLine) {
-    int port = unused_port();
+    int port = unused_loopback_port();
     ASSERT_GT(port, 0);
     ChildProcess p;
     start(p, to(port, "x"));

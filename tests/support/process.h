@@ -64,6 +64,9 @@ public:
     static bool posix_controls(std::string *why);
     // Ask the child to stop (SIGTERM), then as wait_exit.
     bool terminate(int timeout_ms, int *code);
+    // Send the child SIGHUP (natter-server reloads its TLS files); false if
+    // it has exited.
+    bool hangup();
     // User + system CPU seconds the running child has used, or -1 if unknown.
     double cpu_seconds() const;
 

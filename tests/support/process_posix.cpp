@@ -198,6 +198,11 @@ bool ChildProcess::terminate(int timeout_ms, int *code) {
     return wait_exit(timeout_ms, code);
 }
 
+bool ChildProcess::hangup() {
+    if (impl_->pid < 0 || impl_->reap()) return false;
+    return ::kill(impl_->pid, SIGHUP) == 0;
+}
+
 // Linux: fields 14 and 15 of /proc/PID/stat (utime, stime) in clock ticks.
 // Elsewhere there is no /proc and the answer is "unknown".
 double ChildProcess::cpu_seconds() const {

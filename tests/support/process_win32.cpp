@@ -177,6 +177,7 @@ bool ChildProcess::start_with_fd_limit(const std::string &, const std::vector<st
 }
 
 bool ChildProcess::terminate(int, int *) { return false; }
+bool ChildProcess::hangup() { return false; }
 double ChildProcess::cpu_seconds() const { return -1.0; }
 
 std::string natter_program(const std::string &name) {

@@ -11,6 +11,8 @@ TestServer::TestServer(const std::function<void(server_config &)> &tweak) {
     server_config_defaults(&cfg);
     cfg.bind_host = "127.0.0.1";
     cfg.port = "0";
+    cfg.tls_port = "0";
+    cfg.irc_tls_port = "0";
     cfg.log = &TestServer::on_log;
     cfg.log_ctx = this;
     // Test clients usually outlive stop(); do not wait long for them to hang up.
@@ -24,6 +26,8 @@ TestServer::TestServer(const std::function<void(server_config &)> &tweak) {
     }
     port_ = server_port(server_);
     irc_port_ = server_irc_port(server_);
+    tls_port_ = server_tls_port(server_);
+    irc_tls_port_ = server_irc_tls_port(server_);
     thread_ = std::thread([this] { run_result_ = server_run(server_); });
 }
 

@@ -29,6 +29,10 @@ public:
     int port() const { return port_; }
     // The IRC port (0 unless the tweak set irc_port, e.g. to "0").
     int irc_port() const { return irc_port_; }
+    // The TLS ports: ephemeral when the tweak sets tls_cert and tls_key
+    // (tls_port / irc_tls_port NULL turn one off), 0 otherwise.
+    int tls_port() const { return tls_port_; }
+    int irc_tls_port() const { return irc_tls_port_; }
     // Ask the server to stop and wait for its thread; returns server_run's result.
     int stop();
     // The server's counters; only after stop() (the loop thread owns them).
@@ -44,6 +48,8 @@ private:
     std::thread thread_;
     int port_ = 0;
     int irc_port_ = 0;
+    int tls_port_ = 0;
+    int irc_tls_port_ = 0;
     int run_result_ = -1;
     bool stopped_ = false;
     std::string error_;

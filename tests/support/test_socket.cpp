@@ -31,3 +31,16 @@ void reset_socket(net_socket *s) {
     if (*s != NET_INVALID_SOCKET) net_close_reset(*s);
     *s = NET_INVALID_SOCKET;
 }
+
+int unused_loopback_port() {
+    net_socket s[1];
+    char err[256];
+    net_init();
+    int port = -1;
+    if (net_listen("127.0.0.1", "0", s, 1, err, sizeof err) == 1) {
+        port = net_local_port(s[0]);
+        net_close(s[0]);
+    }
+    net_cleanup();
+    return port;
+}

@@ -20,3 +20,7 @@ bool wait_socket(net_socket s, int events, long timeout_ms);
 // it closed.
 void close_socket(net_socket *s);
 void reset_socket(net_socket *s);
+
+// A loopback port that nothing listened on a moment ago (bound, noted,
+// closed), for a child server that must be told its port; -1 on failure.
+int unused_loopback_port();
