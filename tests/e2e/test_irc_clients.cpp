@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "e2e/client_files.h"
 #include "support/process.h"
 #include "support/test_client.h"
 #include "support/test_server.h"
@@ -32,77 +33,6 @@ namespace {
 
 // Generous: CI runs -j2, also under ASan, and the clients have timers.
 constexpr int kWait = 20000;
-
-std::string read_file(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Poll until the file exists and contains needle (a client appends to it).
-bool wait_file(const std::string &path, const std::string &needle, int timeout_ms = kWait) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    for (;;) {
-        if (read_file(path).find(needle) != std::string::npos) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-}
-
-// Write one line into a client's fifo. Opening for writing without
-// blocking fails (ENXIO) while the client has no reader open (ii reopens
-// its fifo after each writer), so it is retried until the deadline.
-bool fifo_line(const std::string &path, const std::string &line, int timeout_ms = kWait) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    int fd;
-    while ((fd = open(path.c_str(), O_WRONLY | O_NONBLOCK)) < 0) {
-        if ((errno != ENXIO && errno != ENOENT) || std::chrono::steady_clock::now() >= deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    std::string data = line + "\n";
-    size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = write(fd, data.data() + done, data.size() - done);
-        if (n > 0) {
-            done += static_cast<size_t>(n);
-        } else if (n < 0 && errno == EAGAIN && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        } else {
-            close(fd);
-            return false;
-        }
-    }
-    close(fd);
-    return true;
-}
-
-// A fresh directory under the build tree, removed unless the test failed
-// (then it is kept, with the clients' files, for a look).
-class TempDir {
-public:
-    TempDir() {
-        std::filesystem::create_directories(NATTER_IRC_TMP);
-        std::string tmpl = std::string(NATTER_IRC_TMP) + "/run-XXXXXX";
-        std::vector<char> buf(tmpl.begin(), tmpl.end());
-        buf.push_back('\0');
-        if (mkdtemp(buf.data())) path_ = buf.data();
-    }
-    ~TempDir() {
-        if (!path_.empty() && !testing::Test::HasFailure()) {
-            std::error_code ec;
-            std::filesystem::remove_all(path_, ec);
-        }
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    bool ok() const { return !path_.empty(); }
-    const std::string &path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 // The non-IRC half of #lobby: a server with IRC on an ephemeral port, bob on
 // the natter protocol (a TestClient) and carol through nc.
@@ -152,7 +82,7 @@ protected:
     std::unique_ptr<TestServer> server_;
     TestClient bob;
     ChildProcess nc;
-    TempDir tmp;
+    TempDir tmp{NATTER_IRC_TMP};
 };
 
 // ---- ii -----------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "e2e/child_server.h"
+#include "e2e/client_files.h"
 #include "support/process.h"
 #include "support/test_certs.h"
 #include "support/test_client.h"
@@ -287,6 +288,54 @@ TEST_F(Tls, BadCertificateFilesAreOneClearError) {
         << start_error(key, key);
     EXPECT_EQ(start_error(cert, cert).rfind(cert + " is not a PEM private key", 0), 0u)
         << start_error(cert, cert);
+}
+
+// weechat-headless on the IRC TLS port, verifying the certificate against
+// the test CA (weechat uses GnuTLS: a third TLS implementation).
+TEST_F(Tls, WeechatTalksOverIrcTls) {
+    start_server();
+    TestClient bob;
+    ASSERT_TRUE(bob.join(server_->port(), "bob"));
+    TempDir tmp(NATTER_TLS_TMP);
+    ASSERT_TRUE(tmp.ok());
+    const std::string dir = tmp.path();
+    {
+        std::ofstream conf(dir + "/weechat.conf");
+        conf << "[plugin]\nautoload = \"irc,logger,fifo\"\n";
+    }
+    const std::string commands =
+        "/set logger.file.flush_delay 0;"
+        "/set irc.server_default.anti_flood_prio_high 0;"
+        "/set irc.server_default.autoreconnect off;"
+        "/set weechat.network.gnutls_ca_user " + test_cert("ca.pem") + ";"
+        "/server add natter 127.0.0.1/" + std::to_string(server_->irc_tls_port()) +
+        " -ssl -ssl_verify -nicks=wendy -username=wendy -realname=Wendy;"
+        "/connect natter";
+    ChildProcess wee;
+    std::string err;
+    ASSERT_TRUE(wee.start(NATTER_WEECHAT, {"--dir", dir, "-r", commands}, &err)) << err;
+    const std::string server_log = dir + "/logs/irc.server.natter.weechatlog";
+    const std::string lobby_log = dir + "/logs/irc.natter.#lobby.weechatlog";
+    ASSERT_TRUE(wait_file(server_log, "Welcome to the natter Network, wendy!"))
+        << read_file(server_log) << read_file(dir + "/weechat.log");
+    EXPECT_NE(read_file(server_log).find("gnutls: peer's certificate is trusted"),
+              std::string::npos)
+        << read_file(server_log);
+    std::string fifo;
+    for (const auto &e : std::filesystem::directory_iterator(dir))
+        if (e.path().filename().string().rfind("weechat_fifo_", 0) == 0) fifo = e.path().string();
+    ASSERT_FALSE(fifo.empty()) << "no weechat_fifo_* in " << dir;
+
+    ASSERT_TRUE(fifo_line(fifo, "irc.server.natter */join #lobby"));
+    EXPECT_EQ(hears(bob, "joined"), "*** wendy joined");
+    ASSERT_TRUE(fifo_line(fifo, "irc.natter.#lobby *hello from weechat over TLS"));
+    EXPECT_EQ(hears(bob, "<wendy>"), "<wendy> hello from weechat over TLS");
+    ASSERT_TRUE(bob.send_line("hi wendy"));
+    EXPECT_TRUE(wait_file(lobby_log, "bob\thi wendy")) << read_file(lobby_log);
+    ASSERT_TRUE(fifo_line(fifo, "irc.server.natter */quit encrypted goodbye"));
+    EXPECT_EQ(hears(bob, "left"), "*** wendy left (quit: encrypted goodbye)");
+    int code = -1;
+    EXPECT_TRUE(wee.wait_exit(kWait, &code)) << read_file(dir + "/weechat.log");
 }
 
 // SIGHUP in a real natter-server: the files are read again for new

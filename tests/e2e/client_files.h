@@ -1,0 +1,33 @@
+// client_files.h - the file chores of tests that drive real IRC clients
+// (ii, weechat) through their fifos and read what they log: those files
+// have no readiness signal, so waits poll a file until the text appears or
+// a deadline passes. POSIX only, like the clients.
+#pragma once
+
+#include <string>
+
+// The whole file, "" if it cannot be read.
+std::string read_file(const std::string &path);
+
+// Poll until the file exists and contains needle (a client appends to it).
+bool wait_file(const std::string &path, const std::string &needle, int timeout_ms = 20000);
+
+// Write one line into a client's fifo. Opening for writing without
+// blocking fails (ENXIO) while the client has no reader open (ii reopens
+// its fifo after each writer), so it is retried until the deadline.
+bool fifo_line(const std::string &path, const std::string &line, int timeout_ms = 20000);
+
+// A fresh directory under base, removed unless the test failed (then it is
+// kept, with the clients' files, for a look).
+class TempDir {
+public:
+    explicit TempDir(const std::string &base);
+    ~TempDir();
+    TempDir(const TempDir &) = delete;
+    TempDir &operator=(const TempDir &) = delete;
+    bool ok() const { return !path_.empty(); }
+    const std::string &path() const { return path_; }
+
+private:
+    std::string path_;
+};
