@@ -1,6 +1,7 @@
 /* transport.c - see transport.h. */
 #include "core/transport.h"
 
+#include "platform/clock.h"
 #include "platform/poll.h"
 
 void transport_init_plain(transport *t, net_socket sock)
@@ -113,4 +114,46 @@ const char *transport_error(const transport *t)
 bool transport_verify_failed(const transport *t)
 {
     return t->tls && tls_conn_verify_failed(t->tls);
+}
+
+/* Wait on p until the socket is ready for what t needs next, or the
+ * deadline; false when the time is up or waiting failed. */
+static bool wait_ready(transport *t, net_poll *p, bool writing, uint64_t deadline)
+{
+    uint64_t now = clock_monotonic_ms();
+    if (now >= deadline)
+        return false;
+    net_poll_clear(p);
+    net_poll_add(p, t->sock, transport_poll_events(t, false, writing));
+    return net_poll_wait(p, (long)(deadline - now)) != NET_ERROR;
+}
+
+int transport_handshake_wait(transport *t, net_poll *p, long timeout_ms)
+{
+    uint64_t deadline = clock_monotonic_ms() + (uint64_t)timeout_ms;
+    int r;
+    while ((r = transport_handshake(t)) == TRANSPORT_AGAIN) {
+        if (!wait_ready(t, p, false, deadline))
+            return TRANSPORT_AGAIN;
+    }
+    return r;
+}
+
+int transport_send_wait(transport *t, net_poll *p, const void *buf, size_t len, long timeout_ms)
+{
+    uint64_t deadline = clock_monotonic_ms() + (uint64_t)timeout_ms;
+    const char *at = buf;
+    while (len > 0) {
+        long n = transport_send(t, at, len);
+        if (n == NET_ERROR)
+            return -1;
+        if (n == NET_WOULD_BLOCK) {
+            if (!wait_ready(t, p, true, deadline))
+                return -1;
+            continue;
+        }
+        at += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "platform/net.h"
+#include "platform/poll.h"
 #include "platform/tls.h"
 
 typedef struct transport {
@@ -49,6 +50,14 @@ long transport_send(transport *t, const void *buf, size_t len);
 /* The NET_POLL_* events to wait for, given whether the caller wants to read
  * and has output to write. */
 int transport_poll_events(const transport *t, bool reading, bool writing);
+
+/* For a client with nothing else to do meanwhile (the console client, the
+ * benchmark while connecting): drive the handshake to its end, waiting on
+ * p for at most timeout_ms. TRANSPORT_DONE, TRANSPORT_FAILED, or
+ * TRANSPORT_AGAIN when the time ran out. Not for the server's loop. */
+int transport_handshake_wait(transport *t, net_poll *p, long timeout_ms);
+/* Likewise send all of buf: 0, or -1 on an error or when the time ran out. */
+int transport_send_wait(transport *t, net_poll *p, const void *buf, size_t len, long timeout_ms);
 
 /* Bytes the TLS library already holds: read them without waiting. */
 bool transport_pending(const transport *t);

@@ -16,6 +16,7 @@
 
 #define BENCH_DEFAULT_HOST     "127.0.0.1"
 #define BENCH_DEFAULT_PORT     "8923"
+#define BENCH_DEFAULT_TLS_PORT "8924"
 #define BENCH_DEFAULT_CLIENTS  50
 #define BENCH_DEFAULT_SENDERS  5
 #define BENCH_DEFAULT_MESSAGES 1000
@@ -46,6 +47,11 @@ typedef struct bench_config {
      * clients. Not part of duration_limit_s. */
     double hold_s;
     bool progress;          /* "\r" progress line on stderr */
+    /* TLS (--tls): every client does a full handshake while connecting,
+     * verifying against ca_file (NULL: the system's CAs) unless insecure. */
+    bool tls;
+    const char *ca_file;
+    bool insecure;
 } bench_config;
 
 typedef struct bench_result {
@@ -53,6 +59,8 @@ typedef struct bench_result {
     double connect_total_ms;    /* sum of every client's connect() time */
     double connect_max_ms;
     double connect_wall_ms;     /* first connect to last, with draining */
+    double handshake_total_ms;  /* --tls: sum of every TLS handshake's time */
+    double handshake_max_ms;
     double settle_ms;
     uint64_t sent;              /* messages written to the server */
     uint64_t expected;          /* messages x senders x (clients - 1) */

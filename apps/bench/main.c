@@ -40,6 +40,10 @@ static void usage(FILE *out) {
         "  --duration-limit S   stop after S seconds and report (default %g)\n"
         "  --hold S             keep the clients connected S more seconds after\n"
         "                       the run (to measure the server's memory)\n"
+        "  --tls                connect over TLS (default port " BENCH_DEFAULT_TLS_PORT "), one full\n"
+        "                       handshake per client, verified against the system's CAs\n"
+        "  --ca FILE            verify against the certificates in FILE instead\n"
+        "  --insecure           TLS without verifying the certificate\n"
         "  --json               print one JSON object instead of the summary\n"
         "  --help, --version\n"
         "\n"
@@ -86,6 +90,7 @@ typedef struct options {
     bool rate_given;
     bool help;
     bool version;
+    bool port_given;
 } options;
 
 /* Apply "--name value"; returns EXIT_CLEAN or EXIT_USAGE. */
@@ -98,6 +103,10 @@ static int apply_option(options *o, const char *name, const char *value) {
     } else if (strcmp(name, "--port") == 0) {
         if (!parse_long(value, 1, 65535, &n)) return usage_error("bad --port: %s", value);
         cfg->port = value;
+        o->port_given = true;
+    } else if (strcmp(name, "--ca") == 0) {
+        cfg->ca_file = value;
+        cfg->tls = true;
     } else if (strcmp(name, "--clients") == 0) {
         if (!parse_long(value, 2, 1000000, &n)) return usage_error("bad --clients (at least 2): %s", value);
         cfg->clients = (int)n;
@@ -137,7 +146,7 @@ static int apply_option(options *o, const char *name, const char *value) {
 static bool takes_value(const char *name) {
     static const char *const with_value[] = {
         "--host", "--port", "--clients", "--senders", "--messages", "--window",
-        "--rate", "--size", "--hello", "--duration-limit", "--hold"};
+        "--rate", "--size", "--hello", "--duration-limit", "--hold", "--ca"};
     size_t i;
     for (i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
         if (strcmp(name, with_value[i]) == 0) return true;
@@ -163,6 +172,11 @@ static int parse_args(int argc, char **argv, options *o) {
             o->json = true;
             continue;
         }
+        if (strcmp(arg, "--tls") == 0 || strcmp(arg, "--insecure") == 0) {
+            o->cfg.tls = true;
+            if (arg[2] == 'i') o->cfg.insecure = true;
+            continue;
+        }
         if (eq && (size_t)(eq - arg) < sizeof name) {
             memcpy(name, arg, (size_t)(eq - arg));
             name[eq - arg] = '\0';
@@ -181,6 +195,9 @@ static int parse_args(int argc, char **argv, options *o) {
     }
     if (o->window_given && o->rate_given)
         return usage_error("%s", "--window and --rate cannot be used together");
+    if (o->cfg.insecure && o->cfg.ca_file)
+        return usage_error("%s", "--ca and --insecure cannot be used together");
+    if (o->cfg.tls && !o->port_given) o->cfg.port = BENCH_DEFAULT_TLS_PORT;
     return EXIT_CLEAN;
 }
 

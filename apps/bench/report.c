@@ -59,6 +59,11 @@ void report_human(FILE *out, const bench_config *cfg, const bench_result *res) {
             res->clients_connected, cfg->clients, res->connect_total_ms,
             res->clients_connected ? res->connect_total_ms / res->clients_connected : 0.0,
             res->connect_max_ms, res->settle_ms);
+    if (cfg->tls && res->clients_connected)
+        fprintf(out, "tls           %d handshakes, %.1f ms in all (avg %.3f ms, max %.3f ms): %.0f/s one after another\n",
+                res->clients_connected, res->handshake_total_ms,
+                res->handshake_total_ms / res->clients_connected, res->handshake_max_ms,
+                res->handshake_total_ms > 0 ? 1000.0 * res->clients_connected / res->handshake_total_ms : 0.0);
     fprintf(out, "sent          %llu messages (mean %.1f bytes of text)\n",
             (unsigned long long)res->sent, res->mean_line_bytes);
     fprintf(out, "deliveries    %llu of %llu (lost %llu, duplicated %llu, out of order %llu); echoes %llu\n",
@@ -106,6 +111,9 @@ void report_json(FILE *out, const bench_config *cfg, const bench_result *res) {
             res->connect_total_ms,
             res->clients_connected ? res->connect_total_ms / res->clients_connected : 0.0,
             res->connect_max_ms, res->connect_wall_ms, res->settle_ms);
+    if (cfg->tls)
+        fprintf(out, ",\"tls\":true,\"handshake_total_ms\":%.3f,\"handshake_max_ms\":%.3f",
+                res->handshake_total_ms, res->handshake_max_ms);
     fprintf(out, ",\"sent\":%llu,\"mean_text_bytes\":%.1f,\"expected\":%llu,\"delivered\":%llu,\"lost\":%llu,\"duplicates\":%llu,\"out_of_order\":%llu,\"echoes\":%llu,\"invalid\":%llu",
             (unsigned long long)res->sent, res->mean_line_bytes,
             (unsigned long long)res->expected, (unsigned long long)res->delivered,

@@ -214,26 +214,17 @@ static void flush_to_server(client *c)
 static bool finish_handshake(client *c)
 {
     char err[256] = "", target[300];
-    uint64_t deadline = clock_monotonic_ms() + CONNECT_TIMEOUT_MS;
     int r;
 
     if (transport_init_tls_client(&c->io, c->sock, c->tls, c->opt->host, err, sizeof err) != 0) {
         set_error(c, "TLS: ", err, NULL);
         return false;
     }
-    while ((r = transport_handshake(&c->io)) == TRANSPORT_AGAIN) {
-        uint64_t now = clock_monotonic_ms();
-        if (now >= deadline) {
-            format_target(c->opt, target, sizeof target);
-            set_error(c, "TLS: no handshake with ", target, " within 10 seconds");
-            return false;
-        }
-        net_poll_clear(c->poll);
-        net_poll_add(c->poll, c->sock, transport_poll_events(&c->io, false, false));
-        if (net_poll_wait(c->poll, (long)(deadline - now)) == NET_ERROR) {
-            set_error(c, "waiting for the server failed", NULL, NULL);
-            return false;
-        }
+    r = transport_handshake_wait(&c->io, c->poll, CONNECT_TIMEOUT_MS);
+    if (r == TRANSPORT_AGAIN) {
+        format_target(c->opt, target, sizeof target);
+        set_error(c, "TLS: no handshake with ", target, " within 10 seconds");
+        return false;
     }
     if (r == TRANSPORT_FAILED) {
         if (transport_verify_failed(&c->io)) {

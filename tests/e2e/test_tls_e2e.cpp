@@ -23,6 +23,10 @@
 #include "support/test_server.h"
 #include "support/test_socket.h"
 
+extern "C" {
+#include "apps/bench/bench.h"
+}
+
 namespace {
 
 constexpr int kWait = 10000;  // generous: sanitizers and -j2 are slow
@@ -306,6 +310,7 @@ TEST_F(Tls, WeechatTalksOverIrcTls) {
     const std::string commands =
         "/set logger.file.flush_delay 0;"
         "/set irc.server_default.anti_flood_prio_high 0;"
+        "/set irc.server_default.anti_flood_prio_low 0;"
         "/set irc.server_default.autoreconnect off;"
         "/set weechat.network.gnutls_ca_user " + test_cert("ca.pem") + ";"
         "/server add natter 127.0.0.1/" + std::to_string(server_->irc_tls_port()) +
@@ -328,6 +333,9 @@ TEST_F(Tls, WeechatTalksOverIrcTls) {
 
     ASSERT_TRUE(fifo_line(fifo, "irc.server.natter */join #lobby"));
     EXPECT_EQ(hears(bob, "joined"), "*** wendy joined");
+    // The channel's buffer exists once weechat has seen its own JOIN.
+    ASSERT_TRUE(wait_file(lobby_log, "wendy (~wendy@natter) has joined #lobby"))
+        << read_file(lobby_log);
     ASSERT_TRUE(fifo_line(fifo, "irc.natter.#lobby *hello from weechat over TLS"));
     EXPECT_EQ(hears(bob, "<wendy>"), "<wendy> hello from weechat over TLS");
     ASSERT_TRUE(bob.send_line("hi wendy"));
@@ -336,6 +344,37 @@ TEST_F(Tls, WeechatTalksOverIrcTls) {
     EXPECT_EQ(hears(bob, "left"), "*** wendy left (quit: encrypted goodbye)");
     int code = -1;
     EXPECT_TRUE(wee.wait_exit(kWait, &code)) << read_file(dir + "/weechat.log");
+}
+
+// natter-bench over TLS: every client handshakes, every message arrives.
+TEST_F(Tls, BenchRunOverTlsLosesNothing) {
+    start_server();
+    const std::string port = std::to_string(server_->tls_port());
+    const std::string ca = test_cert("ca.pem");
+    bench_config cfg;
+    bench_config_defaults(&cfg);
+    cfg.port = port.c_str();
+    cfg.clients = 20;
+    cfg.senders = 3;
+    cfg.messages = 200;
+    cfg.window = 8;
+    cfg.size = 900;  // near --max-line: records carry several lines, and split them
+    cfg.hello = "t%d";
+    cfg.tls = true;
+    cfg.ca_file = ca.c_str();
+    cfg.duration_limit_s = 60;
+    bench_result res;
+    char err[512] = "";
+    ASSERT_EQ(bench_run(&cfg, &res, err, sizeof err), 0) << err;
+    EXPECT_EQ(res.clients_connected, 20);
+    EXPECT_GT(res.handshake_total_ms, 0.0);
+    EXPECT_EQ(res.delivered, 600u * 19u);
+    EXPECT_TRUE(bench_result_clean(&res));
+
+    const std::string other = test_cert("other-ca.pem");
+    cfg.ca_file = other.c_str();
+    EXPECT_EQ(bench_run(&cfg, &res, err, sizeof err), -1);
+    EXPECT_NE(std::string(err).find("certificate verify failed"), std::string::npos) << err;
 }
 
 // SIGHUP in a real natter-server: the files are read again for new
