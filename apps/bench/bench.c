@@ -17,8 +17,6 @@
 #include "message.h"
 #include "tally.h"
 
-/* One recv() reads up to this much: big reads keep syscalls per delivery low. */
-#define RX_CHUNK (256 * 1024)
 /* A client keeps at most this much of an unfinished line between reads
  * (more for big --size); longer lines are not ours and are skipped. */
 #define PARTIAL_MIN 4096
@@ -68,6 +66,7 @@ typedef struct bench {
     uint64_t last_delivery_us;
     uint64_t next_progress_us;
     uint64_t line_bytes;    /* text bytes of every queued message */
+    double server_cpu_start; /* --server-pid: its CPU seconds as sending began */
     bool counting_drops;    /* a closed connection counts as disconnected */
     bool sending;           /* in the message phase */
     bool progress_shown;
@@ -89,6 +88,30 @@ void bench_config_defaults(bench_config *cfg) {
     cfg->drain_quiet_s = 2.0;
     cfg->hold_s = 0;
     cfg->progress = false;
+    /* Big reads keep the bench's syscalls per delivery low. */
+    cfg->read_size = BENCH_DEFAULT_READ_SIZE;
+}
+
+/* The process's user + system CPU seconds from Linux's /proc/PID/stat
+ * (fields 14 and 15, after the parenthesised command name), or -1 where
+ * there is no such file. */
+static double process_cpu_s(long pid) {
+    char path[64], buf[1024], *p;
+    unsigned long long utime, stime;
+    size_t n;
+    long ticks = 100; /* USER_HZ, the unit of /proc times on Linux's usual ports */
+    FILE *f;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    f = fopen(path, "r");
+    if (!f) return -1.0;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                     &stime) != 2)
+        return -1.0;
+    return (double)(utime + stime) / (double)ticks;
 }
 
 bool bench_hello_valid(const char *tmpl) {
@@ -149,6 +172,10 @@ int bench_config_check(const bench_config *cfg, char *err, size_t err_len) {
                  cfg->clients, net_poll_capacity());
         return -1;
     }
+    if (cfg->read_size < 1) {
+        snprintf(err, err_len, "--read-size must be at least 1");
+        return -1;
+    }
     if (cfg->size > BENCH_MAX_SIZE) {
         snprintf(err, err_len, "--size must be at most %d", BENCH_MAX_SIZE);
         return -1;
@@ -195,7 +222,7 @@ static int bench_setup(bench *b, const bench_config *cfg, bench_result *res) {
     b->partial_cap = PARTIAL_MIN + 2 * b->line_max;
     b->tx_cap = TX_MIN > 4 * b->line_max ? TX_MIN : 4 * b->line_max;
     b->clients = calloc((size_t)cfg->clients, sizeof *b->clients);
-    b->rx = malloc(RX_CHUNK + b->partial_cap);
+    b->rx = malloc(cfg->read_size + b->partial_cap);
     b->poll = net_poll_create();
     if (!b->clients || !b->rx || !b->poll ||
         tally_init(&b->tally, cfg->clients, cfg->senders, cfg->messages) != 0)
@@ -316,7 +343,7 @@ static void read_client(bench *b, int i) {
      * too, or it would wait for the next packet. */
     do {
         memcpy(b->rx, c->partial, c->partial_len);
-        n = transport_recv(&c->io, b->rx + c->partial_len, RX_CHUNK);
+        n = transport_recv(&c->io, b->rx + c->partial_len, b->cfg->read_size);
         if (n == NET_WOULD_BLOCK) return;
         if (n <= 0) {
             drop_client(b, i);
@@ -649,6 +676,7 @@ static void exchange_messages(bench *b) {
                 (double)now + (1e6 / cfg->rate) * i / cfg->senders;
     }
     b->sending = true;
+    if (cfg->server_pid > 0) b->server_cpu_start = process_cpu_s(cfg->server_pid);
     for (;;) {
         bool waiting_quiet;
         refill_senders(b);
@@ -667,6 +695,10 @@ static void exchange_messages(bench *b) {
         pump(b, ms_until(now, next_wakeup(b, now, waiting_quiet)));
     }
     b->sending = false;
+    if (cfg->server_pid > 0) {
+        double end = process_cpu_s(cfg->server_pid);
+        b->res->server_cpu_s = end < 0 || b->server_cpu_start < 0 ? -1.0 : end - b->server_cpu_start;
+    }
 }
 
 static void hold(bench *b) {

@@ -24,6 +24,7 @@
 #define BENCH_DEFAULT_SIZE     16
 #define BENCH_DEFAULT_LIMIT_S  60.0
 #define BENCH_MAX_SIZE         65536
+#define BENCH_DEFAULT_READ_SIZE (256 * 1024)
 
 typedef struct bench_config {
     const char *host;
@@ -52,6 +53,12 @@ typedef struct bench_config {
     bool tls;
     const char *ca_file;
     bool insecure;
+    /* Linux: the server's pid, to read its CPU time (/proc/PID/stat) at
+     * the start and end of the message phase; 0: not measured. */
+    long server_pid;
+    /* Bytes one recv() may return (default BENCH_DEFAULT_READ_SIZE); small
+     * values imitate generators that read in small pieces. */
+    size_t read_size;
 } bench_config;
 
 typedef struct bench_result {
@@ -79,6 +86,9 @@ typedef struct bench_result {
     double latency_mean_us;
     double mean_line_bytes;     /* message text length, without "\n" */
     double elapsed_s;           /* the whole run, connecting included */
+    /* --server-pid: the server's user + system CPU seconds during the
+     * message phase; negative when it could not be read. */
+    double server_cpu_s;
 } bench_result;
 
 void bench_config_defaults(bench_config *cfg);

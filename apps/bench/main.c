@@ -40,6 +40,9 @@ static void usage(FILE *out) {
         "  --duration-limit S   stop after S seconds and report (default %g)\n"
         "  --hold S             keep the clients connected S more seconds after\n"
         "                       the run (to measure the server's memory)\n"
+        "  --server-pid PID     Linux: report the server's CPU time per 1,000 deliveries\n"
+        "                       (from /proc/PID/stat, over the message phase)\n"
+        "  --read-size BYTES    read at most BYTES per recv() (default 262144)\n"
         "  --tls                connect over TLS (default port " BENCH_DEFAULT_TLS_PORT "), one full\n"
         "                       handshake per client, verified against the system's CAs\n"
         "  --ca FILE            verify against the certificates in FILE instead\n"
@@ -104,6 +107,12 @@ static int apply_option(options *o, const char *name, const char *value) {
         if (!parse_long(value, 1, 65535, &n)) return usage_error("bad --port: %s", value);
         cfg->port = value;
         o->port_given = true;
+    } else if (strcmp(name, "--server-pid") == 0) {
+        if (!parse_long(value, 1, 0x7fffffffL, &n)) return usage_error("bad --server-pid: %s", value);
+        cfg->server_pid = n;
+    } else if (strcmp(name, "--read-size") == 0) {
+        if (!parse_long(value, 1, 64L * 1024 * 1024, &n)) return usage_error("bad --read-size: %s", value);
+        cfg->read_size = (size_t)n;
     } else if (strcmp(name, "--ca") == 0) {
         cfg->ca_file = value;
         cfg->tls = true;
@@ -146,7 +155,8 @@ static int apply_option(options *o, const char *name, const char *value) {
 static bool takes_value(const char *name) {
     static const char *const with_value[] = {
         "--host", "--port", "--clients", "--senders", "--messages", "--window",
-        "--rate", "--size", "--hello", "--duration-limit", "--hold", "--ca"};
+        "--rate", "--size", "--hello", "--duration-limit", "--hold", "--ca",
+        "--server-pid", "--read-size"};
     size_t i;
     for (i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
         if (strcmp(name, with_value[i]) == 0) return true;

@@ -75,6 +75,12 @@ void report_human(FILE *out, const bench_config *cfg, const bench_result *res) {
     fprintf(out, "latency       p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
             ms(res->latency_p50_us), ms(res->latency_p90_us),
             ms(res->latency_p99_us), ms(res->latency_max_us));
+    if (cfg->server_pid > 0 && res->server_cpu_s < 0)
+        fprintf(out, "server cpu    unknown (cannot read /proc/%ld/stat)\n", cfg->server_pid);
+    else if (cfg->server_pid > 0)
+        fprintf(out, "server cpu    %.3f s over the run: %.4f ms per 1k deliveries\n",
+                res->server_cpu_s,
+                res->delivered ? 1e6 * res->server_cpu_s / (double)res->delivered : 0.0);
     fprintf(out, "disconnected  %d\n", res->disconnected);
     fprintf(out, "result        %s\n", verdict);
 }
@@ -127,6 +133,8 @@ void report_json(FILE *out, const bench_config *cfg, const bench_result *res) {
             (unsigned long long)res->latency_min_us, res->latency_mean_us,
             (unsigned long long)res->latency_p50_us, (unsigned long long)res->latency_p90_us,
             (unsigned long long)res->latency_p99_us, (unsigned long long)res->latency_max_us);
+    if (cfg->server_pid > 0)
+        fprintf(out, ",\"server_cpu_s\":%.3f", res->server_cpu_s);
     fprintf(out, ",\"elapsed_s\":%.3f,\"ok\":%s}\n", res->elapsed_s,
             bench_result_clean(res) ? "true" : "false");
 }

@@ -8,7 +8,10 @@
 #   BUILD_DIR holds bin/natter-server and bin/natter-bench from a Release
 #   build (default: build/default, the "default" CMake preset).
 # Environment: NATTER_PORT (default 19923), NCAT_PORT (19924),
-#   RUN1_MESSAGES (20000), RUN3_MESSAGES (1000), KEEP=1 keeps the JSON files.
+#   RUN1_MESSAGES (20000), RUN3_MESSAGES (1000), KEEP=1 keeps the JSON files,
+#   TLS=0 leaves out the TLS table (natter plain beside natter over TLS,
+#   with throwaway certificates from tests/support/make_test_certs.sh;
+#   needs the openssl command and a build with TLS).
 set -eu
 
 BUILD=${1:-build/default}
@@ -63,6 +66,13 @@ start_server() {
         HELLO=b%d
         "$SERVER" --bind 127.0.0.1 --port "$PORT" --irc-port 0 --rate 0 --quiet >/dev/null 2>&1 &
         ;;
+    natter-tls)
+        PORT=$NATTER_PORT
+        HELLO=b%d
+        "$SERVER" --bind 127.0.0.1 --port 0 --irc-port 0 --irc-tls-port 0 --tls-port "$PORT" \
+            --tls-cert "$OUT/certs/server.pem" --tls-key "$OUT/certs/server.key" \
+            --rate 0 --quiet >/dev/null 2>&1 &
+        ;;
     ncat)
         PORT=$NCAT_PORT
         HELLO=
@@ -90,6 +100,7 @@ bench() {
     before=$(cpu_ticks)
     set -- --port "$PORT" --json "$@"
     [ -n "$HELLO" ] && set -- "$@" --hello "$HELLO"
+    [ "$kind" = natter-tls ] && set -- "$@" --tls --ca "$OUT/certs/ca.pem"
     echo "  $kind: natter-bench $*" >&2
     "$BENCH" "$@" >"$OUT/$name.json" || true
     after=$(cpu_ticks)
@@ -131,6 +142,16 @@ for kind in natter ncat; do
     echo "run 4 (server memory, 1000 idle clients):" >&2
     idle_rss "idle-$kind" "$kind"
 done
+
+TLS=${TLS:-1}
+if [ "$TLS" = 1 ]; then
+    sh "$(dirname "$0")/../../tests/support/make_test_certs.sh" openssl "$OUT/certs" ||
+        { echo "run-comparison: cannot make certificates (TLS=0 skips the TLS runs)" >&2; exit 2; }
+    echo "run 1 over TLS:" >&2
+    bench "run1-natter-tls" natter-tls --clients 50 --senders 5 --window 16 --size 16 --messages "$RUN1_MESSAGES"
+    echo "run 2 over TLS (1000 clients connect, each with a full handshake):" >&2
+    bench "run2-natter-tls" natter-tls --clients 1000 --senders 10 --window 16 --size 16 --messages 1000 --duration-limit 120
+fi
 
 # ---- the table -------------------------------------------------------------
 
@@ -179,3 +200,22 @@ row "3. 50 clients, 1 sender at 100 msg/s" "latency p50 / p99 / max (ms)" "$(lat
 row "" "lost / dup / reordered / disconnected" "$(counts run3-natter)" "$(counts run3-ncat)"
 row "4. server memory" "RSS idle, no clients (MiB)" "$(mib "$natter_rss0")" "$(mib "$ncat_rss0")"
 row "" "RSS with 1000 idle clients (MiB)" "$(mib "$natter_rss1")" "$(mib "$ncat_rss1")"
+
+[ "$TLS" = 1 ] || exit 0
+secs() { awk -v m="$(field "$OUT/$1.json" connect_wall_ms)" 'BEGIN { printf "%.2f", m / 1000 }'; }
+per_second() { awk -v m="$(field "$OUT/$1.json" connect_wall_ms)" 'BEGIN { if (m > 0) printf "%.0f", 1000 * 1000 / m; else print "-" }'; }
+t1=$(field "$OUT/run1-natter-tls.json" deliveries_per_s)
+echo
+echo "natter plain beside natter over TLS ($(openssl version | cut -d' ' -f1-2), EC P-256 certificate, TLS 1.3):"
+echo
+row "Run" "Measure" "natter plain" "natter over TLS"
+row "---" "---" "---:" "---:"
+row "1. 50 clients, 5 senders, window 16, 16 B" "deliveries/s" "$(rate "$n1")" "$(rate "$t1")"
+row "" "TLS / plain" "" "$(awk -v a="$t1" -v b="$n1" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
+row "" "latency p50 / p99 / max (ms)" "$(lat run1-natter)" "$(lat run1-natter-tls)"
+row "" "lost / dup / reordered / disconnected" "$(counts run1-natter)" "$(counts run1-natter-tls)"
+row "" "server CPU s per 10^6 deliveries" "$(per_million run1-natter)" "$(per_million run1-natter-tls)"
+row "2. 1000 clients connecting, one after another" "connecting 1000 clients (s)" "$(secs run2-natter)" "$(secs run2-natter-tls)"
+row "" "connections (handshakes) per second" "$(per_second run2-natter)" "$(per_second run2-natter-tls)"
+row "" "then 10 senders, window 16: deliveries/s" "$(rate "$(field "$OUT/run2-natter.json" deliveries_per_s)")" "$(rate "$(field "$OUT/run2-natter-tls.json" deliveries_per_s)")"
+row "" "lost / dup / reordered / disconnected" "$(counts run2-natter)" "$(counts run2-natter-tls)"

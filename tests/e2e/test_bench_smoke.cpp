@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "support/test_server.h"
@@ -220,6 +221,28 @@ TEST_F(BenchSmoke, ASecondRunIsNotConfusedByTheFirstRunsHistory) {
         EXPECT_EQ(res.duplicates, 0u) << hello;
         EXPECT_TRUE(bench_result_clean(&res)) << hello;
     }
+}
+
+// --server-pid: here the server is this very process. Linux has
+// /proc/self; elsewhere the CPU time is reported as unknown (negative).
+TEST_F(BenchSmoke, ServerPidGivesTheServersCpuTimeWhereThereIsProc) {
+    TestServer server([](server_config &c) { c.rate = 0; });
+    ASSERT_TRUE(server.ok()) << server.error();
+    std::string port = std::to_string(server.port());
+    bench_config cfg = tiny(port);
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self", ec);
+    const bool have_proc = !ec;
+    cfg.server_pid = have_proc ? std::stol(self.string()) : 1;
+    cfg.read_size = 100;  // tiny reads: many per line, lines split across them
+    bench_result res;
+    char err[512] = "";
+    ASSERT_EQ(bench_run(&cfg, &res, err, sizeof err), 0) << err;
+    EXPECT_TRUE(bench_result_clean(&res));
+    if (have_proc)
+        EXPECT_GE(res.server_cpu_s, 0.0);
+    else
+        EXPECT_LT(res.server_cpu_s, 0.0);
 }
 
 TEST_F(BenchSmoke, RateRunAgainstNatterLosesNothing) {
