@@ -67,6 +67,7 @@ typedef struct bench {
     uint64_t next_progress_us;
     uint64_t line_bytes;    /* text bytes of every queued message */
     double server_cpu_start; /* --server-pid: its CPU seconds as sending began */
+    uint32_t *receipts;     /* --ack-all: [sender][seq] receivers that have it */
     bool counting_drops;    /* a closed connection counts as disconnected */
     bool sending;           /* in the message phase */
     bool progress_shown;
@@ -224,6 +225,10 @@ static int bench_setup(bench *b, const bench_config *cfg, bench_result *res) {
     b->clients = calloc((size_t)cfg->clients, sizeof *b->clients);
     b->rx = malloc(cfg->read_size + b->partial_cap);
     b->poll = net_poll_create();
+    if (cfg->ack_all && cfg->rate <= 0) {
+        b->receipts = calloc((size_t)cfg->senders * cfg->messages + 1, sizeof *b->receipts);
+        if (!b->receipts) return -1;
+    }
     if (!b->clients || !b->rx || !b->poll ||
         tally_init(&b->tally, cfg->clients, cfg->senders, cfg->messages) != 0)
         return -1;
@@ -252,6 +257,7 @@ static void bench_teardown(bench *b) {
         }
     }
     free(b->clients);
+    free(b->receipts);
     free(b->rx);
     if (b->poll) net_poll_destroy(b->poll);
     if (b->tls) tls_client_ctx_free(b->tls);
@@ -309,7 +315,16 @@ static void handle_line(bench *b, int i, const char *line, size_t len,
     if (!message_find(line, len, &m)) return;
     if (tally_record(&b->tally, i, &m, now - b->t0) != TALLY_NEW) return;
     b->last_delivery_us = now;
-    if (i == b->observer) b->clients[m.sender].acked++;
+    if (b->receipts) {
+        /* Acknowledged in order, once all the others have each message. */
+        client *s = &b->clients[m.sender];
+        uint32_t *r = b->receipts + (size_t)m.sender * b->cfg->messages;
+        uint32_t others = (uint32_t)b->cfg->clients - 1;
+        r[m.seq]++;
+        while (s->acked < s->next_seq && r[s->acked] == others) s->acked++;
+    } else if (i == b->observer) {
+        b->clients[m.sender].acked++;
+    }
 }
 
 /* Split data into lines; keep the unfinished tail for the next read. */

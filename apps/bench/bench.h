@@ -56,6 +56,10 @@ typedef struct bench_config {
     /* Linux: the server's pid, to read its CPU time (/proc/PID/stat) at
      * the start and end of the message phase; 0: not measured. */
     long server_pid;
+    /* Window mode: a message counts as acknowledged once every other
+     * client has it (the slowest receiver paces the senders), instead of
+     * once the observer has it. */
+    bool ack_all;
     /* Bytes one recv() may return (default BENCH_DEFAULT_READ_SIZE); small
      * values imitate generators that read in small pieces. */
     size_t read_size;

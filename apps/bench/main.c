@@ -33,6 +33,8 @@ static void usage(FILE *out) {
         "  --messages M         messages per sender (default %d)\n"
         "  --window W           at most W messages per sender not yet seen by the\n"
         "                       observer (the last client) (default %d)\n"
+        "  --ack-all            the window counts a message as seen once every other\n"
+        "                       client has it (the slowest receiver paces senders)\n"
         "  --rate R             instead of a window: R messages/s per sender\n"
         "  --size BYTES         pad each message to BYTES of text (default %d)\n"
         "  --hello TEMPLATE     send TEMPLATE as a first line, %%d = client index\n"
@@ -180,6 +182,10 @@ static int parse_args(int argc, char **argv, options *o) {
         }
         if (strcmp(arg, "--json") == 0) {
             o->json = true;
+            continue;
+        }
+        if (strcmp(arg, "--ack-all") == 0) {
+            o->cfg.ack_all = true;
             continue;
         }
         if (strcmp(arg, "--tls") == 0 || strcmp(arg, "--insecure") == 0) {

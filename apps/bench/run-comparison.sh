@@ -9,6 +9,8 @@
 #   build (default: build/default, the "default" CMake preset).
 # Environment: NATTER_PORT (default 19923), NCAT_PORT (19924),
 #   RUN1_MESSAGES (20000), RUN3_MESSAGES (1000), KEEP=1 keeps the JSON files,
+#   SUSTAINED=0 leaves out the sustained-load table (fixed-rate senders,
+#   server CPU per delivery, a --send-budget sweep, 10,000 clients),
 #   TLS=0 leaves out the TLS table (natter plain beside natter over TLS,
 #   with throwaway certificates from tests/support/make_test_certs.sh;
 #   needs the openssl command and a build with TLS).
@@ -64,7 +66,9 @@ start_server() {
     natter)
         PORT=$NATTER_PORT
         HELLO=b%d
-        "$SERVER" --bind 127.0.0.1 --port "$PORT" --irc-port 0 --rate 0 --quiet >/dev/null 2>&1 &
+        # shellcheck disable=SC2086 # NATTER_ARGS: extra options, split on purpose
+        "$SERVER" --bind 127.0.0.1 --port "$PORT" --irc-port 0 --rate 0 --quiet \
+            ${NATTER_ARGS:-} >/dev/null 2>&1 &
         ;;
     natter-tls)
         PORT=$NATTER_PORT
@@ -101,6 +105,8 @@ bench() {
     set -- --port "$PORT" --json "$@"
     [ -n "$HELLO" ] && set -- "$@" --hello "$HELLO"
     [ "$kind" = natter-tls ] && set -- "$@" --tls --ca "$OUT/certs/ca.pem"
+    # Fixed-rate runs: the server's CPU over the message phase only.
+    case " $* " in *" --rate "*) set -- "$@" --server-pid "$SERVER_PID" ;; esac
     echo "  $kind: natter-bench $*" >&2
     "$BENCH" "$@" >"$OUT/$name.json" || true
     after=$(cpu_ticks)
@@ -142,6 +148,29 @@ for kind in natter ncat; do
     echo "run 4 (server memory, 1000 idle clients):" >&2
     idle_rss "idle-$kind" "$kind"
 done
+
+SUSTAINED=${SUSTAINED:-1}
+if [ "$SUSTAINED" = 1 ]; then
+    # Issue 12: a steady stream, each message on its own.
+    for kind in natter ncat; do
+        echo "sustained 1 (50 clients, 5 senders at 4000 messages/s each, 5 s):" >&2
+        bench "s1-$kind" "$kind" --clients 50 --senders 5 --rate 4000 --size 16 --messages 20000
+    done
+    echo "sustained 1 again, natter with other --send-budget values:" >&2
+    for budget in 0 100000 25000; do
+        NATTER_ARGS="--send-budget $budget" bench "s1-natter-b$budget" natter \
+            --clients 50 --senders 5 --rate 4000 --size 16 --messages 20000
+    done
+    echo "sustained 2 (50 clients, 1 sender at 100 messages/s, 10 s):" >&2
+    for kind in natter ncat; do
+        bench "s2-$kind" "$kind" --clients 50 --senders 1 --rate 100 --size 16 --messages 1000
+    done
+    NATTER_ARGS="--send-budget 0" bench "s2-natter-b0" natter \
+        --clients 50 --senders 1 --rate 100 --size 16 --messages 1000
+    echo "sustained 3 (10,000 clients, 10 senders at 10 messages/s, 10 s; natter only):" >&2
+    bench "s3-natter" natter --clients 10000 --senders 10 --rate 10 --size 16 --messages 100 \
+        --duration-limit 120
+fi
 
 TLS=${TLS:-1}
 if [ "$TLS" = 1 ]; then
@@ -200,6 +229,44 @@ row "3. 50 clients, 1 sender at 100 msg/s" "latency p50 / p99 / max (ms)" "$(lat
 row "" "lost / dup / reordered / disconnected" "$(counts run3-natter)" "$(counts run3-ncat)"
 row "4. server memory" "RSS idle, no clients (MiB)" "$(mib "$natter_rss0")" "$(mib "$ncat_rss0")"
 row "" "RSS with 1000 idle clients (MiB)" "$(mib "$natter_rss1")" "$(mib "$ncat_rss1")"
+
+if [ "$SUSTAINED" = 1 ]; then
+    # ms of server CPU per 1000 deliveries (natter-bench --server-pid)
+    cpu_k() {
+        awk -v c="$(field "$OUT/$1.json" server_cpu_s)" -v d="$(field "$OUT/$1.json" delivered)" \
+            'BEGIN { if (d > 0 && c != "") printf "%.3f", 1e6 * c / d; else print "-" }'
+    }
+    cores() {  # server CPU seconds per second of the run
+        awk -v c="$(field "$OUT/$1.json" server_cpu_s)" -v t="$(field "$OUT/$1.json" run_s)" \
+            'BEGIN { if (t > 0 && c != "") printf "%.2f", c / t; else print "-" }'
+    }
+    echo
+    echo "Sustained load (fixed-rate senders; server CPU over the message phase, from /proc):"
+    echo
+    row "Run" "Measure" "natter" "ncat --chat"
+    row "---" "---" "---:" "---:"
+    row "S1. 50 clients, 5 senders at 4000 msg/s, 16 B" "deliveries/s" "$(rate "$(field "$OUT/s1-natter.json" deliveries_per_s)")" "$(rate "$(field "$OUT/s1-ncat.json" deliveries_per_s)")"
+    row "" "server CPU ms per 1k deliveries" "$(cpu_k s1-natter)" "$(cpu_k s1-ncat)"
+    row "" "natter / ncat CPU per delivery" "$(awk -v a="$(cpu_k s1-natter)" -v b="$(cpu_k s1-ncat)" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')" ""
+    row "" "server cores busy" "$(cores s1-natter)" "$(cores s1-ncat)"
+    row "" "latency p50 / p99 / max (ms)" "$(lat s1-natter)" "$(lat s1-ncat)"
+    row "" "lost / dup / reordered / disconnected" "$(counts s1-natter)" "$(counts s1-ncat)"
+    row "S2. 50 clients, 1 sender at 100 msg/s" "latency p50 / p99 / max (ms)" "$(lat s2-natter)" "$(lat s2-ncat)"
+    row "" "lost / dup / reordered / disconnected" "$(counts s2-natter)" "$(counts s2-ncat)"
+    row "S3. 10,000 clients, 10 senders at 10 msg/s" "deliveries/s" "$(rate "$(field "$OUT/s3-natter.json" deliveries_per_s)")" "not run"
+    row "" "server cores busy" "$(cores s3-natter)" ""
+    row "" "latency p50 / p99 / max (ms)" "$(lat s3-natter)" ""
+    row "" "lost / dup / reordered / disconnected" "$(counts s3-natter)" ""
+    echo
+    echo "natter's --send-budget on S1 and S2 (50000 is the default; 0 sends every line at once):"
+    echo
+    printf '| %s | %s | %s | %s |\n' "--send-budget" "S1 CPU ms per 1k deliveries" "S1 p50 / p99 / max (ms)" "S2 p50 / p99 / max (ms)"
+    printf '| %s | %s | %s | %s |\n' "---:" "---:" "---:" "---:"
+    printf '| %s | %s | %s | %s |\n' 0 "$(cpu_k s1-natter-b0)" "$(lat s1-natter-b0)" "$(lat s2-natter-b0)"
+    printf '| %s | %s | %s | %s |\n' 100000 "$(cpu_k s1-natter-b100000)" "$(lat s1-natter-b100000)" ""
+    printf '| %s | %s | %s | %s |\n' "50000 (default)" "$(cpu_k s1-natter)" "$(lat s1-natter)" "$(lat s2-natter)"
+    printf '| %s | %s | %s | %s |\n' 25000 "$(cpu_k s1-natter-b25000)" "$(lat s1-natter-b25000)" ""
+fi
 
 [ "$TLS" = 1 ] || exit 0
 secs() { awk -v m="$(field "$OUT/$1.json" connect_wall_ms)" 'BEGIN { printf "%.2f", m / 1000 }'; }

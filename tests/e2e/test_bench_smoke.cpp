@@ -245,6 +245,20 @@ TEST_F(BenchSmoke, ServerPidGivesTheServersCpuTimeWhereThereIsProc) {
         EXPECT_LT(res.server_cpu_s, 0.0);
 }
 
+// --ack-all: the window waits for every receiver, not just the observer.
+TEST_F(BenchSmoke, AckAllRunLosesNothing) {
+    TestServer server([](server_config &c) { c.rate = 0; });
+    ASSERT_TRUE(server.ok()) << server.error();
+    std::string port = std::to_string(server.port());
+    bench_config cfg = tiny(port);
+    cfg.ack_all = true;
+    bench_result res;
+    char err[512] = "";
+    ASSERT_EQ(bench_run(&cfg, &res, err, sizeof err), 0) << err;
+    EXPECT_EQ(res.delivered, 80u * 5u);
+    EXPECT_TRUE(bench_result_clean(&res));
+}
+
 TEST_F(BenchSmoke, RateRunAgainstNatterLosesNothing) {
     TestServer server([](server_config &c) { c.rate = 0; });
     ASSERT_TRUE(server.ok()) << server.error();
