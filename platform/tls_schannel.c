@@ -54,6 +54,11 @@
  * record; past this the server is not making sense. */
 #define IN_MAX (256u * 1024u)
 
+/* TLS record content types (RFC 8446 section 5.1). */
+#define TLS_CHANGE_CIPHER_SPEC 20
+#define TLS_ALERT              21
+#define TLS_HEARTBEAT          24
+
 static const char not_available[] = "TLS is not available in this build";
 
 struct tls_server_ctx {
@@ -236,6 +241,19 @@ static void keep_extra(tls_conn *c, const SecBuffer *bufs, int n)
     c->in.off = c->in.len - extra;
     if (extra == 0)
         c->in.off = c->in.len = 0;
+}
+
+/* Whether the bytes at the front of c->in (always the start of a record)
+ * can be TLS: a known content type and major version 3. Schannel would
+ * otherwise take "HTTP/1.0 ..." as the header of a record 20 KB long and
+ * wait for the rest. */
+static bool looks_like_tls(const tls_conn *c)
+{
+    size_t live = buf_live(&c->in);
+    const unsigned char *p = c->in.p + c->in.off;
+    if (live >= 1 && (p[0] < TLS_CHANGE_CIPHER_SPEC || p[0] > TLS_HEARTBEAT))
+        return false;
+    return live < 2 || p[1] == 3;
 }
 
 /* Queue an SSPI-allocated output token and free it. */
@@ -592,30 +610,11 @@ static const char *policy_reason(DWORD error, PCCERT_CHAIN_CONTEXT chain, char *
     }
 }
 
-/* With a --ca file: the chain must reach one of its certificates (the
- * server's own, for a self-signed one), and every certificate up to that one
- * must be valid now and properly signed. */
-static const char *ca_chain_reason(HCERTSTORE ca_store, PCCERT_CHAIN_CONTEXT chain)
+/* The first problem of the certificates rgpElement[0..last] of a chain:
+ * expired, badly signed, revoked, not for servers, a CA that is none. */
+static const char *elements_reason(const CERT_SIMPLE_CHAIN *simple, DWORD last)
 {
-    const CERT_SIMPLE_CHAIN *simple = chain->rgpChain[0];
-    DWORD anchor = simple->cElement;
-    for (DWORD i = 0; i < simple->cElement && anchor == simple->cElement; i++) {
-        PCCERT_CONTEXT found = CertFindCertificateInStore(
-            ca_store, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0, CERT_FIND_EXISTING,
-            simple->rgpElement[i]->pCertContext, NULL);
-        if (found) {
-            CertFreeCertificateContext(found);
-            anchor = i;
-        }
-    }
-    if (anchor == simple->cElement) {
-        const CERT_CHAIN_ELEMENT *last = simple->rgpElement[simple->cElement - 1];
-        if (!(last->TrustStatus.dwInfoStatus & CERT_TRUST_IS_SELF_SIGNED))
-            return "unable to get local issuer certificate";
-        return simple->cElement == 1 ? "self-signed certificate"
-                                     : "self-signed certificate in certificate chain";
-    }
-    for (DWORD i = 0; i <= anchor; i++) {
+    for (DWORD i = 0; i <= last; i++) {
         const CERT_CHAIN_ELEMENT *e = simple->rgpElement[i];
         DWORD st = e->TrustStatus.dwErrorStatus;
         if (st & CERT_TRUST_IS_NOT_TIME_VALID)
@@ -630,6 +629,46 @@ static const char *ca_chain_reason(HCERTSTORE ca_store, PCCERT_CHAIN_CONTEXT cha
             return "invalid CA certificate";
     }
     return NULL;
+}
+
+/* A chain that ends in no trusted root: why, in OpenSSL's words. */
+static const char *untrusted_reason(const CERT_SIMPLE_CHAIN *simple)
+{
+    const CERT_CHAIN_ELEMENT *top = simple->rgpElement[simple->cElement - 1];
+    if (!(top->TrustStatus.dwInfoStatus & CERT_TRUST_IS_SELF_SIGNED) ||
+        (top->TrustStatus.dwErrorStatus & CERT_TRUST_IS_PARTIAL_CHAIN))
+        return "unable to get local issuer certificate";
+    return simple->cElement == 1 ? "self-signed certificate"
+                                 : "self-signed certificate in certificate chain";
+}
+
+/* With a --ca file: the chain must reach one of its certificates (the
+ * server's own, for a self-signed one), and every certificate up to that one
+ * must be valid now and properly signed. */
+static const char *ca_chain_reason(HCERTSTORE ca_store, PCCERT_CHAIN_CONTEXT chain)
+{
+    const CERT_SIMPLE_CHAIN *simple = chain->rgpChain[0];
+    for (DWORD i = 0; i < simple->cElement; i++) {
+        PCCERT_CONTEXT found = CertFindCertificateInStore(
+            ca_store, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0, CERT_FIND_EXISTING,
+            simple->rgpElement[i]->pCertContext, NULL);
+        if (found) {
+            CertFreeCertificateContext(found);
+            return elements_reason(simple, i);
+        }
+    }
+    return untrusted_reason(simple);
+}
+
+/* With the system's trust store: the chain's own verdict first, since the
+ * SSL policy of some systems (wine) passes a chain that reaches no root. */
+static const char *system_chain_reason(PCCERT_CHAIN_CONTEXT chain)
+{
+    const CERT_SIMPLE_CHAIN *simple = chain->rgpChain[0];
+    if (chain->TrustStatus.dwErrorStatus &
+        (CERT_TRUST_IS_PARTIAL_CHAIN | CERT_TRUST_IS_UNTRUSTED_ROOT))
+        return untrusted_reason(simple);
+    return elements_reason(simple, simple->cElement - 1);
 }
 
 /* Check the server's certificate: TLS_OK, or TLS_ERROR with
@@ -694,7 +733,9 @@ static int verify_server(tls_conn *c)
                            POLICY_IGNORE_WRONG_USAGE) == (DWORD)CERT_E_CN_NO_MATCH)
             reason = "hostname mismatch";
     } else {
-        reason = policy_reason(ssl_policy(chain, wname, 0), chain, other, sizeof other);
+        reason = system_chain_reason(chain);
+        if (!reason)
+            reason = policy_reason(ssl_policy(chain, wname, 0), chain, other, sizeof other);
     }
     if (!reason && addr_len && !cert_has_ip(cert, addr, addr_len))
         reason = "IP address mismatch";
@@ -746,6 +787,8 @@ static int handshake_finished(tls_conn *c)
  * need_input when it wants more bytes; TLS_OK or TLS_ERROR. */
 static int isc_step(tls_conn *c)
 {
+    if (c->started && !looks_like_tls(c))
+        return fail(c, "peer did not speak TLS");
     SecBuffer in_bufs[2] = {
         {(unsigned long)buf_live(&c->in), SECBUFFER_TOKEN, c->in.p + c->in.off},
         {0, SECBUFFER_EMPTY, NULL},
@@ -831,6 +874,8 @@ int tls_handshake(tls_conn *c)
  * first, 0 when the peer sent close_notify, TLS_ERROR. */
 static int decrypt_one(tls_conn *c)
 {
+    if (!looks_like_tls(c))
+        return fail(c, "peer did not speak TLS");
     SecBuffer bufs[4] = {
         {(unsigned long)buf_live(&c->in), SECBUFFER_DATA, c->in.p + c->in.off},
         {0, SECBUFFER_EMPTY, NULL},
@@ -838,6 +883,7 @@ static int decrypt_one(tls_conn *c)
         {0, SECBUFFER_EMPTY, NULL},
     };
     SecBufferDesc desc = {SECBUFFER_VERSION, 4, bufs};
+    unsigned char record_type = c->in.p[c->in.off];
     SECURITY_STATUS st = DecryptMessage(&c->ctxt, &desc, 0, NULL);
     if (st == SEC_E_INCOMPLETE_MESSAGE)
         return TLS_WANT_READ;
@@ -850,8 +896,12 @@ static int decrypt_one(tls_conn *c)
             !buf_append(&c->plain, bufs[i].pvBuffer, bufs[i].cbBuffer))
             return fail(c, "cannot read TLS: out of memory");
     }
+    bool empty = buf_live(&c->plain) == 0;
     keep_extra(c, bufs, 4);
-    if (st == SEC_I_CONTEXT_EXPIRED) {
+    /* Windows reports the peer's close_notify as SEC_I_CONTEXT_EXPIRED;
+     * wine as SEC_E_OK with no plaintext from an alert record (TLS 1.2
+     * shows the record type; any other alert would have been an error). */
+    if (st == SEC_I_CONTEXT_EXPIRED || (st == SEC_E_OK && empty && record_type == TLS_ALERT)) {
         c->peer_closed = true;
         return 0;
     }
