@@ -243,6 +243,66 @@ TEST_F(TlsClient, ManyLinesBothWays)
     EXPECT_TRUE(got == expected);
 }
 
+// Writing and reading at once through tiny socket buffers: the socket takes
+// records only in part (TLS_WANT_WRITE, then the same bytes again), replies
+// arrive while we write, and decrypted bytes wait in tls_pending().
+TEST_F(TlsClient, LargeExchangeThroughSmallSocketBuffers)
+{
+    Client c;
+    // A server of its own: s_server serves one connection at a time.
+    ASSERT_NO_FATAL_FAILURE(connect(c, port("BULK_PORT"), "localhost", env("CA_FILE").c_str()));
+    ASSERT_EQ(0, net_set_buffer_sizes(c.sock.get(), 0, 4096));
+    ASSERT_EQ(TLS_OK, handshake(c)) << tls_conn_error(c.conn);
+    std::string sent, expected;
+    for (int i = 0; i < 3000; i++) {
+        std::string line = std::to_string(i) + ":" + std::string(100, (char)('A' + i % 26));
+        sent += line + "\n";
+        expected += reversed(line) + "\n";
+    }
+    size_t done = 0;
+    std::string got;
+    uint64_t deadline = clock_monotonic_ms() + 4 * (uint64_t)natter_test::kDeadlineMs;
+    while (got.size() < expected.size() && clock_monotonic_ms() < deadline) {
+        int wait = 0;
+        bool progress = false;
+        if (done < sent.size()) {
+            long n = tls_write(c.conn, sent.data() + done, sent.size() - done);
+            if (n > 0) {
+                ASSERT_LE((size_t)n, sent.size() - done);
+                done += (size_t)n;
+                progress = true;
+            } else if (n == TLS_WANT_WRITE) {
+                wait |= NET_POLL_WRITE;
+            } else if (n == TLS_WANT_READ) {
+                wait |= NET_POLL_READ;
+            } else {
+                FAIL() << "tls_write " << n << ": " << tls_conn_error(c.conn);
+            }
+        }
+        char buf[4096];
+        long r = tls_read(c.conn, buf, sizeof buf);
+        if (r > 0) {
+            got.append(buf, (size_t)r);
+            progress = true;
+        } else if (r == TLS_WANT_READ) {
+            progress = progress || tls_pending(c.conn);
+            wait |= NET_POLL_READ;
+        } else if (r == TLS_WANT_WRITE) {
+            wait |= NET_POLL_WRITE;
+        } else {
+            FAIL() << "tls_read " << r << " after " << got.size() << " bytes: "
+                   << tls_conn_error(c.conn);
+        }
+        if (!progress) {
+            uint64_t now = clock_monotonic_ms();
+            natter_test::wait_for(c.sock.get(), wait, now < deadline ? (long)(deadline - now) : 0);
+        }
+    }
+    EXPECT_EQ(sent.size(), done);
+    EXPECT_EQ(expected.size(), got.size());
+    EXPECT_TRUE(got == expected);
+}
+
 TEST_F(TlsClient, PeerClosingReadsAsEnd)
 {
     Client c;
