@@ -2,8 +2,9 @@
 // Schannel under wine) against servers that are not ours: openssl s_server
 // -rev instances started by the tls_peer fixture (tests/support/tls_peer.sh),
 // which echo each line reversed. Covers the handshake and a round trip with
-// a --ca file by name and by IP address, TLS 1.2, the system trust store,
-// an unrelated CA, a host name mismatch, self-signed certificates (refused,
+// a --ca file by name and by IP address, TLS 1.2, a large exchange through
+// small socket buffers, the system trust store, an unrelated CA, a host name
+// mismatch, an expired certificate, self-signed certificates (refused,
 // trusted as their own CA, accepted with insecure), the peer closing, a
 // plain-text peer and unreadable CA files. Every wait has a deadline.
 #include "socket_helpers.h"
@@ -337,6 +338,13 @@ TEST_F(TlsClient, HostNameMismatchIsRefused)
     ASSERT_NO_FATAL_FAILURE(
         connect(c, port("CA_PORT"), "example.invalid", env("CA_FILE").c_str()));
     EXPECT_EQ("certificate verify failed (hostname mismatch)", expect_verify_failure(c));
+}
+
+TEST_F(TlsClient, ExpiredCertificateIsRefused)
+{
+    Client c;
+    ASSERT_NO_FATAL_FAILURE(connect(c, port("EXPIRED_PORT"), "localhost", env("CA_FILE").c_str()));
+    EXPECT_EQ("certificate verify failed (certificate has expired)", expect_verify_failure(c));
 }
 
 TEST_F(TlsClient, SelfSignedIsRefusedByTheSystemStore)

@@ -13,6 +13,7 @@
 #   CA_PORT    the CA-signed certificate, TLS 1.2 and 1.3
 #   CA12_PORT  the same certificate, TLS 1.2 only
 #   SELF_PORT  the self-signed certificate
+#   EXPIRED_PORT  a CA-signed certificate that expired yesterday
 #   BULK_PORT  the CA-signed one again, for the test that moves the most
 #              bytes (s_server serves one connection at a time)
 # and writes the ports and file paths to DIR/tls_peer.env (KEY=VALUE lines).
@@ -101,6 +102,12 @@ run openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$di
 run openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
   -CAcreateserial -days 1 -sha256 -extfile "$dir/server.ext" -out "$dir/server.pem"
 
+# Valid from now until a day ago: expired, for OpenSSL and Windows alike.
+run openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/expired.key" -out "$dir/expired.csr" \
+  -subj "/CN=localhost"
+run openssl x509 -req -in "$dir/expired.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+  -CAcreateserial -days -1 -sha256 -extfile "$dir/server.ext" -out "$dir/expired.pem"
+
 run openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/self.key" -out "$dir/self.csr" \
   -subj "/CN=localhost"
 run openssl x509 -req -in "$dir/self.csr" -signkey "$dir/self.key" -days 1 -sha256 \
@@ -139,17 +146,19 @@ start_server() {
 ca_port=$(start_server ca server) || fail "openssl s_server (CA-signed) did not start"
 ca12_port=$(start_server ca12 server -no_tls1_3) || fail "openssl s_server (TLS 1.2) did not start"
 self_port=$(start_server self self) || fail "openssl s_server (self-signed) did not start"
+expired_port=$(start_server expired expired) || fail "openssl s_server (expired) did not start"
 bulk_port=$(start_server bulk server) || fail "openssl s_server (bulk) did not start"
 
 cat >"$dir/tls_peer.env.tmp" <<EOF
 CA_PORT=$ca_port
 CA12_PORT=$ca12_port
 SELF_PORT=$self_port
+EXPIRED_PORT=$expired_port
 BULK_PORT=$bulk_port
 CA_FILE=$dir/ca.pem
 OTHER_CA_FILE=$dir/other_ca.pem
 SELF_CERT=$dir/self.pem
 EOF
 mv "$dir/tls_peer.env.tmp" "$dir/tls_peer.env" || fail "cannot write $dir/tls_peer.env"
-echo "tls_peer.sh: servers on 127.0.0.1 ports $ca_port (CA), $ca12_port (CA, TLS 1.2), $self_port (self-signed), $bulk_port (bulk)"
+echo "tls_peer.sh: servers on 127.0.0.1 ports $ca_port (CA), $ca12_port (CA, TLS 1.2), $self_port (self-signed), $expired_port (expired), $bulk_port (bulk)"
 exit 0
