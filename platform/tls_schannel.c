@@ -21,6 +21,7 @@
  * and every failure gets the same short reason OpenSSL would give. */
 #include "platform/tls.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +37,10 @@
 #include <schannel.h>
 #include <security.h>
 
-/* Ignore flags of SSL_EXTRA_CERT_CHAIN_POLICY_PARA.fdwChecks (wininet.h's
- * SECURITY_FLAG_* values, which this file does not otherwise need). */
-#define POLICY_IGNORE_UNKNOWN_CA   0x00000100u
-#define POLICY_IGNORE_WRONG_USAGE  0x00000200u
-#define POLICY_IGNORE_CN_INVALID   0x00001000u
-#define POLICY_IGNORE_DATE_INVALID 0x00002000u
+/* The ignore flag of SSL_EXTRA_CERT_CHAIN_POLICY_PARA.fdwChecks for the
+ * name (wininet.h's SECURITY_FLAG_IGNORE_CERT_CN_INVALID; this file needs
+ * nothing else from there). */
+#define POLICY_IGNORE_CN_INVALID 0x00001000u
 
 /* What the client asks of every context: a stream with integrity and
  * privacy, SSPI allocating the tokens, our own certificate check. */
@@ -529,29 +528,70 @@ static int parse_ip(const char *host, unsigned char addr[16])
     return 0;
 }
 
-/* Whether the certificate lists the address among its subjectAltName IP
- * addresses. Done here rather than by the SSL policy, which matches only
- * DNS names on some systems (wine). */
-static bool cert_has_ip(PCCERT_CONTEXT cert, const unsigned char *addr, int addr_len)
+/* ASCII case-insensitive equality of a name from a certificate and ours. */
+static bool ascii_equal(const wchar_t *w, const char *s)
 {
+    for (; *w && *s; w++, s++) {
+        if (*w > 127 || tolower((unsigned char)*w) != tolower((unsigned char)*s))
+            return false;
+    }
+    return *w == 0 && *s == 0;
+}
+
+/* A DNS name from a certificate against the host name: exact, or a
+ * wildcard "*.example.org" standing for exactly one whole left-most label
+ * (never for a top-level domain alone, as OpenSSL). */
+static bool dns_name_matches(const wchar_t *pattern, const char *host)
+{
+    if (pattern[0] == L'*' && pattern[1] == L'.') {
+        const char *dot = strchr(host, '.');
+        if (!wcschr(pattern + 2, L'.') || !dot || dot == host)
+            return false;
+        return ascii_equal(pattern + 1, dot);
+    }
+    return ascii_equal(pattern, host);
+}
+
+/* Whether the certificate is for host: its subjectAltName DNS names (or
+ * IP addresses, for an address literal), and the common name only when it
+ * has no DNS names at all, as OpenSSL checks. Done here rather than by the
+ * SSL policy so that it is the same with a --ca file, whose chain the
+ * policy would not pass, and on wine, whose policy ignores IP addresses.
+ * NULL, or the reason it is not. */
+static const char *host_reason(PCCERT_CONTEXT cert, const char *host)
+{
+    unsigned char addr[16];
+    int addr_len = parse_ip(host, addr);
+    bool found = false, any_dns = false;
     PCERT_EXTENSION ext = CertFindExtension(szOID_SUBJECT_ALT_NAME2, cert->pCertInfo->cExtension,
                                             cert->pCertInfo->rgExtension);
-    if (!ext)
-        return false;
     CERT_ALT_NAME_INFO *names = NULL;
     DWORD size = 0;
-    if (!CryptDecodeObjectEx(X509_ASN_ENCODING, X509_ALTERNATE_NAME, ext->Value.pbData,
-                             ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, NULL, &names, &size))
-        return false;
-    bool found = false;
-    for (DWORD i = 0; i < names->cAltEntry && !found; i++) {
-        const CERT_ALT_NAME_ENTRY *e = &names->rgAltEntry[i];
-        found = e->dwAltNameChoice == CERT_ALT_NAME_IP_ADDRESS &&
-                e->IPAddress.cbData == (DWORD)addr_len &&
-                memcmp(e->IPAddress.pbData, addr, (size_t)addr_len) == 0;
+    if (ext &&
+        CryptDecodeObjectEx(X509_ASN_ENCODING, X509_ALTERNATE_NAME, ext->Value.pbData,
+                            ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, NULL, &names, &size)) {
+        for (DWORD i = 0; i < names->cAltEntry && !found; i++) {
+            const CERT_ALT_NAME_ENTRY *e = &names->rgAltEntry[i];
+            if (e->dwAltNameChoice == CERT_ALT_NAME_DNS_NAME) {
+                any_dns = true;
+                found = !addr_len && dns_name_matches(e->pwszDNSName, host);
+            } else if (e->dwAltNameChoice == CERT_ALT_NAME_IP_ADDRESS) {
+                found = addr_len && e->IPAddress.cbData == (DWORD)addr_len &&
+                        memcmp(e->IPAddress.pbData, addr, (size_t)addr_len) == 0;
+            }
+        }
+        LocalFree(names);
     }
-    LocalFree(names);
-    return found;
+    if (!found && !addr_len && !any_dns) {
+        char common_name_oid[] = szOID_COMMON_NAME;
+        wchar_t cn[256];
+        if (CertGetNameStringW(cert, CERT_NAME_ATTR_TYPE, 0, common_name_oid, cn,
+                               sizeof cn / sizeof cn[0]) > 1)
+            found = dns_name_matches(cn, host);
+    }
+    if (found)
+        return NULL;
+    return addr_len ? "IP address mismatch" : "hostname mismatch";
 }
 
 /* "certificate has expired" or "certificate is not yet valid" for cert. */
@@ -561,19 +601,17 @@ static const char *time_reason(PCCERT_CONTEXT cert)
                                                              : "certificate has expired";
 }
 
-/* Run the SSL policy over the chain; server_name NULL skips the name check. */
-static DWORD ssl_policy(PCCERT_CHAIN_CONTEXT chain, wchar_t *server_name, DWORD ignore)
+/* Run the SSL policy over the chain for the checks it adds to the chain's
+ * own status; the name is checked by host_reason(). */
+static DWORD ssl_policy(PCCERT_CHAIN_CONTEXT chain)
 {
     SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl = {0};
     ssl.cbSize = sizeof ssl;
     ssl.dwAuthType = AUTHTYPE_SERVER;
-    ssl.fdwChecks = ignore | (server_name ? 0 : POLICY_IGNORE_CN_INVALID);
-    ssl.pwszServerName = server_name;
+    ssl.fdwChecks = POLICY_IGNORE_CN_INVALID;
     CERT_CHAIN_POLICY_PARA para = {0};
     para.cbSize = sizeof para;
     para.pvExtraPolicyPara = &ssl;
-    if (ignore & POLICY_IGNORE_UNKNOWN_CA)
-        para.dwFlags = CERT_CHAIN_POLICY_ALLOW_UNKNOWN_CA_FLAG;
     CERT_CHAIN_POLICY_STATUS status = {0};
     status.cbSize = sizeof status;
     if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, chain, &para, &status))
@@ -680,7 +718,6 @@ static int verify_server(tls_conn *c)
     PCCERT_CONTEXT cert = NULL;
     HCERTSTORE extra = NULL;
     PCCERT_CHAIN_CONTEXT chain = NULL;
-    wchar_t *wname = NULL;
     HCERTSTORE ca_store = c->ctx->ca_store;
 
     SECURITY_STATUS st =
@@ -714,33 +751,16 @@ static int verify_server(tls_conn *c)
         goto done;
     }
 
-    unsigned char addr[16];
-    int addr_len = parse_ip(c->host, addr);
-    if (!addr_len) {
-        int n = MultiByteToWideChar(CP_UTF8, 0, c->host, -1, NULL, 0);
-        wname = n > 0 ? calloc((size_t)n, sizeof *wname) : NULL;
-        if (!wname || MultiByteToWideChar(CP_UTF8, 0, c->host, -1, wname, n) <= 0) {
-            reason = "host name is not valid UTF-8";
-            goto done;
-        }
-    }
     if (ca_store) {
         reason = ca_chain_reason(ca_store, chain);
-        /* The chain is ours to judge; the policy only checks the name. */
-        if (!reason && wname &&
-            ssl_policy(chain, wname,
-                       POLICY_IGNORE_UNKNOWN_CA | POLICY_IGNORE_DATE_INVALID |
-                           POLICY_IGNORE_WRONG_USAGE) == (DWORD)CERT_E_CN_NO_MATCH)
-            reason = "hostname mismatch";
     } else {
         reason = system_chain_reason(chain);
         if (!reason)
-            reason = policy_reason(ssl_policy(chain, wname, 0), chain, other, sizeof other);
+            reason = policy_reason(ssl_policy(chain), chain, other, sizeof other);
     }
-    if (!reason && addr_len && !cert_has_ip(cert, addr, addr_len))
-        reason = "IP address mismatch";
+    if (!reason)
+        reason = host_reason(cert, c->host);
 done:
-    free(wname);
     if (chain)
         CertFreeCertificateChain(chain);
     if (extra && extra != (cert ? cert->hCertStore : NULL))

@@ -4,9 +4,10 @@
 // which echo each line reversed. Covers the handshake and a round trip with
 // a --ca file by name and by IP address, TLS 1.2, a large exchange through
 // small socket buffers, the system trust store, an unrelated CA, a host name
-// mismatch, an expired certificate, self-signed certificates (refused,
-// trusted as their own CA, accepted with insecure), the peer closing, a
-// plain-text peer and unreadable CA files. Every wait has a deadline.
+// or address mismatch, an expired certificate, self-signed certificates
+// (refused, trusted as their own CA, accepted with insecure), the peer
+// closing, a plain-text peer and unreadable CA files. Every wait has a
+// deadline.
 #include "socket_helpers.h"
 
 #include <gtest/gtest.h>
@@ -338,6 +339,14 @@ TEST_F(TlsClient, HostNameMismatchIsRefused)
     ASSERT_NO_FATAL_FAILURE(
         connect(c, port("CA_PORT"), "example.invalid", env("CA_FILE").c_str()));
     EXPECT_EQ("certificate verify failed (hostname mismatch)", expect_verify_failure(c));
+}
+
+// The certificate has IP 127.0.0.1 only; the check is for 127.0.0.2.
+TEST_F(TlsClient, IpAddressMismatchIsRefused)
+{
+    Client c;
+    ASSERT_NO_FATAL_FAILURE(connect(c, port("CA_PORT"), "127.0.0.2", env("CA_FILE").c_str()));
+    EXPECT_EQ("certificate verify failed (IP address mismatch)", expect_verify_failure(c));
 }
 
 TEST_F(TlsClient, ExpiredCertificateIsRefused)
