@@ -2,8 +2,9 @@
 // Schannel under wine) against servers that are not ours: openssl s_server
 // -rev instances started by the tls_peer fixture (tests/support/tls_peer.sh),
 // which echo each line reversed. Covers the handshake and a round trip with
-// a --ca file by name and by IP address, TLS 1.2, a large exchange through
-// small socket buffers, the system trust store, an unrelated CA, a host name
+// a --ca file by name and by IP address, through an intermediate CA, with
+// several CAs in the file, TLS 1.2, a large exchange through small socket
+// buffers, the system trust store, an unrelated CA, a host name
 // or address mismatch, an expired certificate, self-signed certificates
 // (refused, trusted as their own CA, accepted with insecure), the peer
 // closing, a plain-text peer and unreadable CA files. Every wait has a
@@ -222,6 +223,24 @@ TEST_F(TlsClient, RoundTripOverTls12)
     ASSERT_NO_FATAL_FAILURE(connect(c, port("CA12_PORT"), "localhost", env("CA_FILE").c_str()));
     expect_round_trip(c, "twelve");
     EXPECT_STREQ("TLSv1.2", tls_conn_version(c.conn));
+}
+
+// The server sends its certificate and the intermediate CA that signed it;
+// the file has only the root.
+TEST_F(TlsClient, RoundTripThroughAnIntermediateCa)
+{
+    Client c;
+    ASSERT_NO_FATAL_FAILURE(connect(c, port("CHAIN_PORT"), "localhost", env("CA_FILE").c_str()));
+    expect_round_trip(c, "via the intermediate");
+}
+
+// A CA file with two certificates, the one that matters second.
+TEST_F(TlsClient, RoundTripWithSeveralCasInTheFile)
+{
+    Client c;
+    ASSERT_NO_FATAL_FAILURE(
+        connect(c, port("CA_PORT"), "localhost", env("BOTH_CA_FILE").c_str()));
+    expect_round_trip(c, "second of two");
 }
 
 // Many lines in one go: several records each way, writes the socket takes

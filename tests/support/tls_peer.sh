@@ -14,6 +14,8 @@
 #   CA12_PORT  the same certificate, TLS 1.2 only
 #   SELF_PORT  the self-signed certificate
 #   EXPIRED_PORT  a CA-signed certificate that expired yesterday
+#   CHAIN_PORT a certificate signed by an intermediate CA the CA signed,
+#              sent with the intermediate (as Let's Encrypt's fullchain)
 #   BULK_PORT  the CA-signed one again, for the test that moves the most
 #              bytes (s_server serves one connection at a time)
 # and writes the ports and file paths to DIR/tls_peer.env (KEY=VALUE lines).
@@ -80,6 +82,12 @@ subjectAltName=DNS:localhost,IP:127.0.0.1
 authorityKeyIdentifier=keyid
 subjectKeyIdentifier=hash
 EOF
+cat >"$dir/intermediate.ext" <<EOF
+basicConstraints=critical,CA:TRUE,pathlen:0
+keyUsage=critical,keyCertSign,cRLSign
+authorityKeyIdentifier=keyid
+subjectKeyIdentifier=hash
+EOF
 cat >"$dir/self.ext" <<EOF
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
@@ -101,6 +109,19 @@ run openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$di
   -subj "/CN=localhost"
 run openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
   -CAcreateserial -days 1 -sha256 -extfile "$dir/server.ext" -out "$dir/server.pem"
+
+run openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/intermediate.key" \
+  -out "$dir/intermediate.csr" -subj "/CN=natter test intermediate CA"
+run openssl x509 -req -in "$dir/intermediate.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+  -CAcreateserial -days 1 -sha256 -extfile "$dir/intermediate.ext" -out "$dir/intermediate.pem"
+run openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/leaf.key" -out "$dir/leaf.csr" \
+  -subj "/CN=localhost"
+run openssl x509 -req -in "$dir/leaf.csr" -CA "$dir/intermediate.pem" \
+  -CAkey "$dir/intermediate.key" -CAcreateserial -days 1 -sha256 -extfile "$dir/server.ext" \
+  -out "$dir/leaf.pem"
+
+# Both CAs in one file: the one that signed the servers second.
+cat "$dir/other_ca.pem" "$dir/ca.pem" >"$dir/both_ca.pem" || fail "cannot write both_ca.pem"
 
 # Valid from now until a day ago: expired, for OpenSSL and Windows alike.
 run openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/expired.key" -out "$dir/expired.csr" \
@@ -147,6 +168,8 @@ ca_port=$(start_server ca server) || fail "openssl s_server (CA-signed) did not 
 ca12_port=$(start_server ca12 server -no_tls1_3) || fail "openssl s_server (TLS 1.2) did not start"
 self_port=$(start_server self self) || fail "openssl s_server (self-signed) did not start"
 expired_port=$(start_server expired expired) || fail "openssl s_server (expired) did not start"
+chain_port=$(start_server chain leaf -cert_chain "$dir/intermediate.pem") ||
+  fail "openssl s_server (chain) did not start"
 bulk_port=$(start_server bulk server) || fail "openssl s_server (bulk) did not start"
 
 cat >"$dir/tls_peer.env.tmp" <<EOF
@@ -154,11 +177,13 @@ CA_PORT=$ca_port
 CA12_PORT=$ca12_port
 SELF_PORT=$self_port
 EXPIRED_PORT=$expired_port
+CHAIN_PORT=$chain_port
 BULK_PORT=$bulk_port
 CA_FILE=$dir/ca.pem
 OTHER_CA_FILE=$dir/other_ca.pem
+BOTH_CA_FILE=$dir/both_ca.pem
 SELF_CERT=$dir/self.pem
 EOF
 mv "$dir/tls_peer.env.tmp" "$dir/tls_peer.env" || fail "cannot write $dir/tls_peer.env"
-echo "tls_peer.sh: servers on 127.0.0.1 ports $ca_port (CA), $ca12_port (CA, TLS 1.2), $self_port (self-signed), $expired_port (expired), $bulk_port (bulk)"
+echo "tls_peer.sh: servers on 127.0.0.1 ports $ca_port (CA), $ca12_port (CA, TLS 1.2), $self_port (self-signed), $expired_port (expired), $chain_port (chain), $bulk_port (bulk)"
 exit 0
