@@ -60,10 +60,6 @@
 
 static const char not_available[] = "TLS is not available in this build";
 
-struct tls_server_ctx {
-    int unused;
-};
-
 struct tls_client_ctx {
     CredHandle cred;
     HCERTSTORE ca_store; /* the --ca certificates, or NULL: the system's */
@@ -911,17 +907,19 @@ static int decrypt_one(tls_conn *c)
         return fail_status(c, "cannot decrypt a TLS record", st);
     /* The plaintext lies inside c->in: copy it out before the unused bytes
      * move to the front. */
+    size_t got = 0;
     for (int i = 0; i < 4; i++) {
-        if (bufs[i].BufferType == SECBUFFER_DATA && bufs[i].cbBuffer > 0 &&
-            !buf_append(&c->plain, bufs[i].pvBuffer, bufs[i].cbBuffer))
+        if (bufs[i].BufferType != SECBUFFER_DATA || bufs[i].cbBuffer == 0)
+            continue;
+        if (!buf_append(&c->plain, bufs[i].pvBuffer, bufs[i].cbBuffer))
             return fail(c, "cannot read TLS: out of memory");
+        got += bufs[i].cbBuffer;
     }
-    bool empty = buf_live(&c->plain) == 0;
     keep_extra(c, bufs, 4);
     /* Windows reports the peer's close_notify as SEC_I_CONTEXT_EXPIRED;
      * wine as SEC_E_OK with no plaintext from an alert record (TLS 1.2
      * shows the record type; any other alert would have been an error). */
-    if (st == SEC_I_CONTEXT_EXPIRED || (st == SEC_E_OK && empty && record_type == TLS_ALERT)) {
+    if (st == SEC_I_CONTEXT_EXPIRED || (st == SEC_E_OK && got == 0 && record_type == TLS_ALERT)) {
         c->peer_closed = true;
         return 0;
     }
