@@ -7,7 +7,7 @@
 // buffers, the system trust store, an unrelated CA, a host name
 // or address mismatch, an expired certificate, self-signed certificates
 // (refused, trusted as their own CA, accepted with insecure), the peer
-// closing, a plain-text peer and unreadable CA files. Every wait has a
+// closing, a plain-text peer, one that hangs up and unreadable CA files. Every wait has a
 // deadline.
 #include "socket_helpers.h"
 
@@ -414,6 +414,24 @@ TEST_F(TlsClient, PlainTextPeerFails)
     std::string error = tls_conn_error(c.conn);
     EXPECT_FALSE(error.empty());
     EXPECT_EQ(std::string::npos, error.find('\n')) << error;
+}
+
+// A server that hangs up at once: the same words from every backend.
+TEST_F(TlsClient, PeerClosingDuringTheHandshakeFails)
+{
+    int listen_port = 0;
+    Socket listener = natter_test::listen_loopback(&listen_port);
+    ASSERT_TRUE(listener.valid());
+    Client c;
+    ASSERT_NO_FATAL_FAILURE(connect(c, listen_port, "localhost", env("CA_FILE").c_str()));
+    Socket server = natter_test::accept_within(listener.get());
+    ASSERT_TRUE(server.valid());
+    // FIN without RST: the server keeps its end open, so the ClientHello
+    // arriving there does not make the kernel reset the connection.
+    ASSERT_EQ(0, net_shutdown_write(server.get()));
+    EXPECT_EQ(TLS_ERROR, handshake(c));
+    EXPECT_FALSE(tls_conn_verify_failed(c.conn));
+    EXPECT_STREQ("connection closed during the handshake", tls_conn_error(c.conn));
 }
 
 TEST_F(TlsClient, MissingCaFileIsRefusedWithAReason)
