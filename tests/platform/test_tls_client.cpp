@@ -4,11 +4,11 @@
 // which echo each line reversed. Covers the handshake and a round trip with
 // a --ca file by name and by IP address, through an intermediate CA, with
 // several CAs in the file, TLS 1.2, a large exchange through small socket
-// buffers, the system trust store, an unrelated CA, a host name
-// or address mismatch, an expired certificate, self-signed certificates
-// (refused, trusted as their own CA, accepted with insecure), the peer
-// closing, a plain-text peer, one that hangs up and unreadable CA files. Every wait has a
-// deadline.
+// buffers, the system trust store, an unrelated CA, a host name or address
+// mismatch, an expired certificate, self-signed certificates (refused,
+// trusted as their own CA, accepted with insecure), the peer closing, a
+// plain-text peer, one that hangs up, and unreadable CA files. Every wait
+// has a deadline.
 #include "socket_helpers.h"
 
 #include <gtest/gtest.h>
@@ -332,7 +332,7 @@ TEST_F(TlsClient, PeerClosingReadsAsEnd)
     // s_server -rev ends the connection on a line saying CLOSE.
     write_all(c, "CLOSE\n");
     long last = TLS_ERROR;
-    std::string got = read_bytes(c, 1u << 20, &last);
+    read_bytes(c, 1u << 20, &last);
     EXPECT_EQ(0, last) << tls_conn_error(c.conn);
 }
 
