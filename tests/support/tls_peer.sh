@@ -28,6 +28,11 @@ if [ -z "$mode" ] || [ -z "$dir" ]; then
   echo "usage: tls_peer.sh start|stop DIR" >&2
   exit 2
 fi
+# The tests open the files by the paths in tls_peer.env, from elsewhere.
+case $dir in
+  /*) ;;
+  *) dir=$PWD/$dir ;;
+esac
 
 stop_servers() {
   for pidfile in "$dir"/*.pid; do
