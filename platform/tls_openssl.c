@@ -34,6 +34,7 @@ struct tls_client_ctx {
 struct tls_conn {
     SSL *ssl;
     net_socket sock;
+    bool peer_eof; /* the socket read end-of-stream: the peer closed */
     bool verify_failed;
     char error[160];
 };
@@ -57,9 +58,9 @@ static BIO_METHOD *net_bio_method;
 
 static int net_bio_write(BIO *bio, const char *buf, int len)
 {
-    net_socket *sock = BIO_get_data(bio);
+    tls_conn *c = BIO_get_data(bio);
     BIO_clear_retry_flags(bio);
-    long n = net_send(*sock, buf, (size_t)len);
+    long n = net_send(c->sock, buf, (size_t)len);
     if (n == NET_WOULD_BLOCK) {
         BIO_set_retry_write(bio);
         return -1;
@@ -69,13 +70,15 @@ static int net_bio_write(BIO *bio, const char *buf, int len)
 
 static int net_bio_read(BIO *bio, char *buf, int len)
 {
-    net_socket *sock = BIO_get_data(bio);
+    tls_conn *c = BIO_get_data(bio);
     BIO_clear_retry_flags(bio);
-    long n = net_recv(*sock, buf, (size_t)len);
+    long n = net_recv(c->sock, buf, (size_t)len);
     if (n == NET_WOULD_BLOCK) {
         BIO_set_retry_read(bio);
         return -1;
     }
+    if (n == 0)
+        c->peer_eof = true;
     return n < 0 ? -1 : (int)n;
 }
 
@@ -266,8 +269,9 @@ static tls_conn *conn_new(SSL_CTX *ssl_ctx, net_socket sock, char *err, size_t e
     }
     c->sock = sock;
     c->ssl = ssl;
-    /* The BIO reads the socket through the connection, which outlives it. */
-    BIO_set_data(bio, &c->sock);
+    /* The BIO reads the socket through the connection, which outlives it
+     * (and notes there when the peer closed). */
+    BIO_set_data(bio, c);
     SSL_set_bio(ssl, bio, bio);
     return c;
 }
@@ -366,8 +370,9 @@ int tls_handshake(tls_conn *c)
     if (r == 1)
         return TLS_OK;
     long res = call_result(c, r);
-    if (res == 0) {
-        /* The peer closed in the middle of the handshake. */
+    if (res == 0 || (res == TLS_ERROR && c->peer_eof && !c->verify_failed)) {
+        /* The peer closed in the middle of the handshake (OpenSSL reports a
+         * bare TCP close there as SSL_ERROR_SYSCALL, with nothing queued). */
         snprintf(c->error, sizeof c->error, "connection closed during the handshake");
         return TLS_ERROR;
     }
