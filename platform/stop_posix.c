@@ -40,6 +40,17 @@ static bool is_ignored(int sig)
 /* A signal that was ignored when we started stays ignored: that is how
  * nohup (SIGHUP) and shells starting background jobs (SIGINT) ask a
  * program not to be stopped by the terminal. */
+/* Our handler, with every stop signal blocked while it runs: one stop (or
+ * reload) at a time. */
+static void handler_action(struct sigaction *action)
+{
+    action->sa_handler = on_stop_signal;
+    action->sa_flags = 0;
+    sigemptyset(&action->sa_mask);
+    for (size_t i = 0; i < STOP_SIGNAL_COUNT; i++)
+        sigaddset(&action->sa_mask, stop_signals[i]);
+}
+
 int stop_hook_install(stop_callback fn, void *arg)
 {
     struct sigaction action;
@@ -48,12 +59,7 @@ int stop_hook_install(stop_callback fn, void *arg)
         return -1;
     hook_arg = arg;
     hook_fn = fn;
-    action.sa_handler = on_stop_signal;
-    action.sa_flags = 0;
-    /* One stop at a time: the other stop signals wait while the callback runs. */
-    sigemptyset(&action.sa_mask);
-    for (i = 0; i < STOP_SIGNAL_COUNT; i++)
-        sigaddset(&action.sa_mask, stop_signals[i]);
+    handler_action(&action);
     for (i = 0; i < STOP_SIGNAL_COUNT; i++) {
         if (is_ignored(stop_signals[i]))
             continue;
@@ -72,11 +78,7 @@ int stop_hook_set_reload(stop_callback fn, void *arg)
         return -1;
     reload_arg = arg;
     reload_fn = fn;
-    action.sa_handler = on_stop_signal;
-    action.sa_flags = 0;
-    sigemptyset(&action.sa_mask);
-    for (size_t i = 0; i < STOP_SIGNAL_COUNT; i++)
-        sigaddset(&action.sa_mask, stop_signals[i]);
+    handler_action(&action);
     return sigaction(SIGHUP, &action, NULL) == 0 ? 0 : -1;
 }
 

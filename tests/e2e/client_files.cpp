@@ -1,6 +1,8 @@
 // client_files.cpp - see client_files.h.
 #include "e2e/client_files.h"
 
+#include "support/process.h"
+
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -53,6 +55,36 @@ bool fifo_line(const std::string &path, const std::string &line, int timeout_ms)
     }
     close(fd);
     return true;
+}
+
+std::string start_weechat(ChildProcess &wee, const std::string &program, const std::string &dir,
+                          int port, const std::string &setup, const std::string &server_options,
+                          std::string *err) {
+    std::filesystem::create_directories(dir);
+    {
+        // Only the plugins used (faster under load).
+        std::ofstream conf(dir + "/weechat.conf");
+        conf << "[plugin]\nautoload = \"irc,logger,fifo\"\n";
+    }
+    const std::string commands =
+        "/set logger.file.flush_delay 0;"
+        "/set irc.server_default.anti_flood_prio_high 0;"
+        "/set irc.server_default.anti_flood_prio_low 0;"
+        "/set irc.server_default.autoreconnect off;" +
+        setup + (setup.empty() ? "" : ";") + "/server add natter 127.0.0.1/" +
+        std::to_string(port) + " " + server_options +
+        " -nicks=wendy -username=wendy -realname=Wendy;/connect natter";
+    if (!wee.start(program, {"--dir", dir, "-r", commands}, err)) return "";
+    const std::string server_log = dir + "/logs/irc.server.natter.weechatlog";
+    if (!wait_file(server_log, "Welcome to the natter Network, wendy!")) {
+        *err = "weechat was not welcomed: " + read_file(server_log) + read_file(dir + "/weechat.log");
+        return "";
+    }
+    // The fifo is named after weechat's pid.
+    for (const auto &e : std::filesystem::directory_iterator(dir))
+        if (e.path().filename().string().rfind("weechat_fifo_", 0) == 0) return e.path().string();
+    *err = "no weechat_fifo_* in " + dir;
+    return "";
 }
 
 TempDir::TempDir(const std::string &base) {

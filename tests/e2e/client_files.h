@@ -17,6 +17,20 @@ bool wait_file(const std::string &path, const std::string &needle, int timeout_m
 // its fifo after each writer), so it is retried until the deadline.
 bool fifo_line(const std::string &path, const std::string &line, int timeout_ms = 20000);
 
+class ChildProcess;
+
+// weechat-headless (program) with its home in dir (made if missing), only
+// the irc, logger and fifo plugins, logs flushed at once, no anti-flood
+// queue and no reconnection, first running the /commands in setup (";"
+// separated, may be ""), then connecting to 127.0.0.1:port as wendy with
+// server_options ("-notls", or "-ssl -ssl_verify"). Waits until the server
+// welcomed wendy and returns the path of weechat's fifo; "" with the reason
+// (and weechat's logs) in *err. Commands go into the fifo as "BUFFER *text";
+// what weechat received is in dir/logs/*.weechatlog.
+std::string start_weechat(ChildProcess &wee, const std::string &program, const std::string &dir,
+                          int port, const std::string &setup, const std::string &server_options,
+                          std::string *err);
+
 // A fresh directory under base, removed unless the test failed (then it is
 // kept, with the clients' files, for a look).
 class TempDir {

@@ -225,38 +225,17 @@ TEST_F(IrcClients, SicJoinsTalksRenamesPartsAndQuits) {
 // "date<TAB>prefix<TAB>text".
 TEST_F(IrcClients, WeechatJoinsTalksRenamesPartsAndQuits) {
     const std::string dir = tmp.path() + "/weechat";
-    std::filesystem::create_directories(dir);
-    {
-        // Only the plugins used (faster under load); no anti-flood queue, so
-        // lines go out when typed; no reconnection after the quit.
-        std::ofstream conf(dir + "/weechat.conf");
-        conf << "[plugin]\nautoload = \"irc,logger,fifo\"\n";
-    }
-    const std::string port = std::to_string(irc_port());
-    const std::string commands =
-        "/set logger.file.flush_delay 0;"
-        "/set irc.server_default.anti_flood_prio_high 0;"
-        "/set irc.server_default.anti_flood_prio_low 0;"
-        "/set irc.server_default.autoreconnect off;"
-        "/server add natter 127.0.0.1/" + port +
-        " -notls -nicks=wendy -username=wendy -realname=Wendy;"
-        "/connect natter";
     ChildProcess wee;
     std::string err;
-    ASSERT_TRUE(wee.start(NATTER_WEECHAT, {"--dir", dir, "-r", commands}, &err)) << err;
-
+    const std::string fifo = start_weechat(wee, NATTER_WEECHAT, dir, irc_port(), "", "-notls", &err);
+    ASSERT_FALSE(fifo.empty()) << err;
     const std::string server_log = dir + "/logs/irc.server.natter.weechatlog";
     const std::string lobby_log = dir + "/logs/irc.natter.#lobby.weechatlog";
-    ASSERT_TRUE(wait_file(server_log, "Welcome to the natter Network, wendy!~wendy@"))
-        << read_file(server_log) << read_file(dir + "/weechat.log");
+    EXPECT_TRUE(wait_file(server_log, "Welcome to the natter Network, wendy!~wendy@"))
+        << read_file(server_log);
     EXPECT_NE(read_file(server_log).find("client capability, enabled: server-time"),
               std::string::npos)
         << read_file(server_log);
-    // The fifo is named after weechat's pid.
-    std::string fifo;
-    for (const auto &e : std::filesystem::directory_iterator(dir))
-        if (e.path().filename().string().rfind("weechat_fifo_", 0) == 0) fifo = e.path().string();
-    ASSERT_FALSE(fifo.empty()) << "no weechat_fifo_* in " << dir;
     auto type = [&](const std::string &buffer, const std::string &text) {
         return fifo_line(fifo, buffer + " *" + text);
     };

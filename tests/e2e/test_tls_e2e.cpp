@@ -303,33 +303,18 @@ TEST_F(Tls, WeechatTalksOverIrcTls) {
     TempDir tmp(NATTER_TLS_TMP);
     ASSERT_TRUE(tmp.ok());
     const std::string dir = tmp.path();
-    {
-        std::ofstream conf(dir + "/weechat.conf");
-        conf << "[plugin]\nautoload = \"irc,logger,fifo\"\n";
-    }
-    const std::string commands =
-        "/set logger.file.flush_delay 0;"
-        "/set irc.server_default.anti_flood_prio_high 0;"
-        "/set irc.server_default.anti_flood_prio_low 0;"
-        "/set irc.server_default.autoreconnect off;"
-        "/set weechat.network.gnutls_ca_user " + test_cert("ca.pem") + ";"
-        "/server add natter 127.0.0.1/" + std::to_string(server_->irc_tls_port()) +
-        " -ssl -ssl_verify -nicks=wendy -username=wendy -realname=Wendy;"
-        "/connect natter";
     ChildProcess wee;
     std::string err;
-    ASSERT_TRUE(wee.start(NATTER_WEECHAT, {"--dir", dir, "-r", commands}, &err)) << err;
+    const std::string fifo =
+        start_weechat(wee, NATTER_WEECHAT, dir, server_->irc_tls_port(),
+                      "/set weechat.network.gnutls_ca_user " + test_cert("ca.pem"),
+                      "-ssl -ssl_verify", &err);
+    ASSERT_FALSE(fifo.empty()) << err;
     const std::string server_log = dir + "/logs/irc.server.natter.weechatlog";
     const std::string lobby_log = dir + "/logs/irc.natter.#lobby.weechatlog";
-    ASSERT_TRUE(wait_file(server_log, "Welcome to the natter Network, wendy!"))
-        << read_file(server_log) << read_file(dir + "/weechat.log");
     EXPECT_NE(read_file(server_log).find("gnutls: peer's certificate is trusted"),
               std::string::npos)
         << read_file(server_log);
-    std::string fifo;
-    for (const auto &e : std::filesystem::directory_iterator(dir))
-        if (e.path().filename().string().rfind("weechat_fifo_", 0) == 0) fifo = e.path().string();
-    ASSERT_FALSE(fifo.empty()) << "no weechat_fifo_* in " << dir;
 
     ASSERT_TRUE(fifo_line(fifo, "irc.server.natter */join #lobby"));
     EXPECT_EQ(hears(bob, "joined"), "*** wendy joined");
