@@ -11,6 +11,7 @@
 #include "support/test_server.h"
 
 extern "C" {
+#include "platform/tls.h"
 #include "platform/clock.h"
 }
 
@@ -359,3 +360,17 @@ TEST(ServerE2E, BurstWithinOneIterationDoesNotDropReaders) {
 }
 
 }  // namespace
+
+// Asking for TLS is one clear error at start: a build without a TLS server
+// side (Windows with Schannel only) says so; one with it checks the files.
+TEST(ServerTlsStart, AskingForTlsIsOneClearError) {
+    TestServer s([](server_config &c) {
+        c.tls_cert = "no-such-cert.pem";
+        c.tls_key = "no-such-key.pem";
+    });
+    ASSERT_FALSE(s.ok());
+    if (!tls_server_available())
+        EXPECT_EQ(s.error(), "TLS is not available in this build");
+    else
+        EXPECT_EQ(s.error().rfind("cannot read certificate no-such-cert.pem: ", 0), 0u) << s.error();
+}

@@ -218,6 +218,29 @@ TEST_F(Tls, OpensslSClientTalksOnBothTlsPorts) {
     EXPECT_EQ(hears(bob, "left"), "*** ivy left (quit: bye)");
 }
 
+// TLS 1.2 renegotiation (s_client's "R" command) is refused: the client gets
+// a no_renegotiation alert and is gone; nobody else notices.
+TEST_F(Tls, RenegotiationIsRefused) {
+    start_server();
+    TestClient bob;
+    ASSERT_TRUE(bob.join(server_->port(), "bob"));
+    ChildProcess rita;
+    std::string err;
+    ASSERT_TRUE(rita.start(NATTER_OPENSSL,
+                           {"s_client", "-tls1_2", "-CAfile", test_cert("ca.pem"), "-connect",
+                            "127.0.0.1:" + std::to_string(server_->tls_port())},
+                           &err))
+        << err;
+    ASSERT_TRUE(rita.wait_stdout("What is your name?", kWait)) << rita.stderr_text();
+    ASSERT_TRUE(rita.write_stdin("rita\n"));
+    EXPECT_EQ(hears(bob, "joined"), "*** rita joined");
+    ASSERT_TRUE(rita.write_stdin("R\n"));
+    EXPECT_TRUE(rita.wait_stderr("no renegotiation", kWait)) << rita.stderr_text();
+    EXPECT_EQ(hears(bob, "left"), "*** rita left (connection closed)");
+    ASSERT_TRUE(bob.send_line("carry on"));
+    EXPECT_EQ(hears(bob, "<bob>"), "<bob> carry on");
+}
+
 TEST_F(Tls, PlainTextAndGarbageOnATlsPortAreClosedAndLogged) {
     start_server();
     TestClient bob;
