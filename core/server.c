@@ -820,6 +820,8 @@ static void continue_handshake(server *s, connection *c, uint64_t now)
         return;
     }
     c->deadline_ms = 0;
+    /* Before the front-end's "connect" line, so the log says which were TLS. */
+    server_log(s, CHAT_LOG_EVENT, "TLS %s with %s", transport_version(&c->io), c->peer);
     start_session(s, c);
     if (c->session)
         read_connection(s, c, now);

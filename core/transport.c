@@ -111,6 +111,11 @@ const char *transport_error(const transport *t)
     return t->tls ? tls_conn_error(t->tls) : "";
 }
 
+const char *transport_version(const transport *t)
+{
+    return t->tls ? tls_conn_version(t->tls) : "";
+}
+
 bool transport_verify_failed(const transport *t)
 {
     return t->tls && tls_conn_verify_failed(t->tls);

@@ -67,6 +67,8 @@ void transport_close_notify(transport *t);
 
 /* Why the last TLS call failed; "" for plain. */
 const char *transport_error(const transport *t);
+/* "TLSv1.3" once the handshake is done; "" for plain. */
+const char *transport_version(const transport *t);
 /* The TLS handshake failed on the peer's certificate. */
 bool transport_verify_failed(const transport *t);
 

@@ -93,6 +93,8 @@ TEST_F(Tls, ClientWithCaChatsWithAPlainTextUser) {
     ASSERT_TRUE(alice.wait_stdout("*** Now talking in #lobby.", kWait))
         << alice.stdout_text() << alice.stderr_text();
     EXPECT_EQ(hears(bob, "joined"), "*** alice joined");
+    // The log says which connections are TLS, and which version.
+    EXPECT_TRUE(server_->log_contains("TLS TLSv1.3 with 127.0.0.1:"));
     ASSERT_TRUE(alice.write_stdin("hello over TLS\n"));
     EXPECT_EQ(hears(bob, "<alice>"), "<alice> hello over TLS");
     ASSERT_TRUE(bob.send_line("hi alice, in clear text"));
