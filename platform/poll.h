@@ -11,6 +11,8 @@
 #ifndef NATTER_PLATFORM_POLL_H
 #define NATTER_PLATFORM_POLL_H
 
+#include <stdint.h>
+
 #include "net.h"
 
 #define NET_POLL_READ  1
@@ -41,6 +43,12 @@ int net_poll_add(net_poll *p, net_socket s, int events);
  * ready sockets (0 on timeout or when interrupted by a signal) or NET_ERROR.
  * An empty set just sleeps (Winsock refuses an empty select()). */
 int net_poll_wait(net_poll *p, long timeout_ms);
+
+/* The same with a timeout in microseconds (< 0: forever), for callers that
+ * pace events finer than a millisecond (natter-bench's fixed-rate senders).
+ * select() itself takes microseconds; Windows rounds an empty set's sleep up
+ * to whole milliseconds. */
+int net_poll_wait_us(net_poll *p, int64_t timeout_us);
 
 /* After net_poll_wait: which of NET_POLL_READ/NET_POLL_WRITE s is ready for. */
 int net_poll_ready(const net_poll *p, net_socket s);

@@ -154,13 +154,18 @@ static void forget_ready(net_poll *p)
 
 int net_poll_wait(net_poll *p, long timeout_ms)
 {
+    return net_poll_wait_us(p, timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000);
+}
+
+int net_poll_wait_us(net_poll *p, int64_t timeout_us)
+{
     struct timeval tv, *tvp = NULL;
     size_t used = words_for(p->max_fd);
     fd_set *rset = NULL, *wset = NULL;
     int n;
-    if (timeout_ms >= 0) {
-        tv.tv_sec = (time_t)(timeout_ms / 1000);
-        tv.tv_usec = (suseconds_t)((timeout_ms % 1000) * 1000);
+    if (timeout_us >= 0) {
+        tv.tv_sec = (time_t)(timeout_us / 1000000);
+        tv.tv_usec = (suseconds_t)(timeout_us % 1000000);
         tvp = &tv;
     }
     if (used > 0) {

@@ -108,13 +108,18 @@ static int sleep_instead(net_poll *p, long timeout_ms)
 
 int net_poll_wait(net_poll *p, long timeout_ms)
 {
+    return net_poll_wait_us(p, timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000);
+}
+
+int net_poll_wait_us(net_poll *p, int64_t timeout_us)
+{
     struct timeval tv, *tvp = NULL;
     int n;
     if (p->read_set.fd_count == 0 && p->write_set.fd_count == 0)
-        return sleep_instead(p, timeout_ms);
-    if (timeout_ms >= 0) {
-        tv.tv_sec = (long)(timeout_ms / 1000);
-        tv.tv_usec = (long)((timeout_ms % 1000) * 1000);
+        return sleep_instead(p, timeout_us < 0 ? -1 : (long)((timeout_us + 999) / 1000));
+    if (timeout_us >= 0) {
+        tv.tv_sec = (long)(timeout_us / 1000000);
+        tv.tv_usec = (long)(timeout_us % 1000000);
         tvp = &tv;
     }
     /* The first argument (nfds) is ignored by Winsock. */

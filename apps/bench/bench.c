@@ -436,6 +436,14 @@ static long ms_until(uint64_t now, uint64_t when) {
     return (long)((when - now + 999) / 1000);
 }
 
+/* The loop waits in microseconds: a sender at 4,000 messages/s is due every
+ * 250 us, and a millisecond timeout would send its lines in bunches at
+ * whatever moment the server's output wakes us, so they would no longer
+ * arrive at the fixed rate an open-loop run promises. */
+static int64_t us_until(uint64_t now, uint64_t when) {
+    return when <= now ? 0 : (int64_t)(when - now);
+}
+
 /* Read from / flush client i as far as the last select() said it can. */
 static void service_client(bench *b, int i) {
     client *c = &b->clients[i];
@@ -458,9 +466,9 @@ static void refill_senders(bench *b) {
     }
 }
 
-/* One select() round: wait up to timeout_ms, then read from every readable
+/* One select() round: wait up to timeout_us, then read from every readable
  * client and flush every writable one. */
-static int pump(bench *b, long timeout_ms) {
+static int pump(bench *b, int64_t timeout_us) {
     int i, n;
     net_poll_clear(b->poll);
     for (i = 0; i < b->cfg->clients; i++) {
@@ -469,7 +477,7 @@ static int pump(bench *b, long timeout_ms) {
         net_poll_add(b->poll, c->sock,
                      transport_poll_events(&c->io, true, c->tx_len > c->tx_off));
     }
-    n = net_poll_wait(b->poll, timeout_ms);
+    n = net_poll_wait_us(b->poll, timeout_us);
     if (n <= 0) return n;
     /* The observer first: its acknowledgements let the senders send again
      * before we spend time reading everybody else. */
@@ -650,7 +658,7 @@ static void settle(bench *b) {
             break;
         until = b->last_rx_us + quiet;
         if (until > b->deadline) until = b->deadline;
-        pump(b, ms_until(now, until));
+        pump(b, us_until(now, until));
         progress_line(b, now, "settling");
     }
     b->res->settle_ms = (double)(clock_monotonic_us() - start) / 1000.0;
@@ -707,7 +715,7 @@ static void exchange_messages(bench *b) {
         if (waiting_quiet && now - b->last_delivery_us >= quiet) break;
         if (!any_alive(b)) break;
         progress_line(b, now, NULL);
-        pump(b, ms_until(now, next_wakeup(b, now, waiting_quiet)));
+        pump(b, us_until(now, next_wakeup(b, now, waiting_quiet)));
     }
     b->sending = false;
     if (cfg->server_pid > 0) {
@@ -723,7 +731,7 @@ static void hold(bench *b) {
         uint64_t now = clock_monotonic_us();
         if (now >= end || !any_alive(b)) break;
         progress_line(b, now, "holding");
-        pump(b, ms_until(now, end < now + PROGRESS_EVERY_US ? end : now + PROGRESS_EVERY_US));
+        pump(b, us_until(now, end < now + PROGRESS_EVERY_US ? end : now + PROGRESS_EVERY_US));
     }
 }
 
