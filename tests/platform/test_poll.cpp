@@ -153,6 +153,29 @@ TEST_F(NetTest, PollWithAZeroTimeoutDoesNotWait)
     EXPECT_LT(clock_monotonic_ms() - start, 1000u);
 }
 
+// The microsecond variant waits (select() takes microseconds), and readiness
+// still ends the wait early.
+TEST_F(NetTest, PollWithAMicrosecondTimeoutWaitsThenSeesData)
+{
+    auto pair = natter_test::loopback_pair();
+    ASSERT_TRUE(pair.second.valid());
+    PollPtr p = poll_on(pair.second.get(), NET_POLL_READ);
+    ASSERT_NE(nullptr, p);
+    uint64_t start = clock_monotonic_us();
+    EXPECT_EQ(0, net_poll_wait_us(p.get(), 30000));
+    uint64_t elapsed = clock_monotonic_us() - start;
+    EXPECT_GE(elapsed, 25000u);
+    EXPECT_LT(elapsed, 3000000u);
+
+    ASSERT_EQ(1, net_send(pair.first.get(), "x", 1));
+    net_poll_clear(p.get());
+    ASSERT_EQ(0, net_poll_add(p.get(), pair.second.get(), NET_POLL_READ));
+    start = clock_monotonic_us();
+    EXPECT_EQ(1, net_poll_wait_us(p.get(), 10000000));
+    EXPECT_LT(clock_monotonic_us() - start, 5000000u);
+    EXPECT_EQ(NET_POLL_READ, net_poll_ready(p.get(), pair.second.get()));
+}
+
 TEST_F(NetTest, PollOnAnEmptySetSleeps)
 {
     PollPtr p = make_poll();
