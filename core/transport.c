@@ -121,6 +121,11 @@ bool transport_verify_failed(const transport *t)
     return t->tls && tls_conn_verify_failed(t->tls);
 }
 
+bool transport_wrong_name(const transport *t)
+{
+    return t->tls && tls_conn_wrong_name(t->tls);
+}
+
 /* Wait on p until the socket is ready for what t needs next, or the
  * deadline; false when the time is up or waiting failed. */
 static bool wait_ready(transport *t, net_poll *p, bool writing, uint64_t deadline)

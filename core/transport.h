@@ -71,5 +71,7 @@ const char *transport_error(const transport *t);
 const char *transport_version(const transport *t);
 /* The TLS handshake failed on the peer's certificate. */
 bool transport_verify_failed(const transport *t);
+/* ... and only because it names another host (see tls_conn_wrong_name). */
+bool transport_wrong_name(const transport *t);
 
 #endif

@@ -105,6 +105,11 @@ const char *tls_conn_error(const tls_conn *c);
  * verification (the client then suggests --ca / --insecure). */
 bool tls_conn_verify_failed(const tls_conn *c);
 
+/* True when that failure was only the name: the certificate is valid and
+ * trusted but made out for another host name or address, which no --ca
+ * would fix (the client then says so instead). */
+bool tls_conn_wrong_name(const tls_conn *c);
+
 /* The protocol version in use after the handshake ("TLSv1.3"), or "". */
 const char *tls_conn_version(const tls_conn *c);
 

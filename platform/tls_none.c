@@ -114,6 +114,11 @@ bool tls_conn_verify_failed(const tls_conn *c)
     (void)c;
     return false;
 }
+bool tls_conn_wrong_name(const tls_conn *c)
+{
+    (void)c;
+    return false;
+}
 const char *tls_conn_version(const tls_conn *c)
 {
     (void)c;

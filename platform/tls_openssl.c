@@ -36,6 +36,7 @@ struct tls_conn {
     net_socket sock;
     bool peer_eof; /* the socket read end-of-stream: the peer closed */
     bool verify_failed;
+    bool wrong_name; /* verify_failed, on the host name or address only */
     char error[160];
 };
 
@@ -350,6 +351,8 @@ static long call_result(tls_conn *c, int r)
                    e == SSL_ERROR_SYSCALL ? "connection lost" : "protocol error");
     if (verify != X509_V_OK && ERR_GET_REASON(first) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         c->verify_failed = true;
+        c->wrong_name =
+            verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH;
         snprintf(c->error, sizeof c->error, "certificate verify failed (%s)",
                  X509_verify_cert_error_string(verify));
     } else if (ERR_GET_REASON(first) == SSL_R_WRONG_VERSION_NUMBER ||
@@ -425,6 +428,11 @@ const char *tls_conn_error(const tls_conn *c)
 bool tls_conn_verify_failed(const tls_conn *c)
 {
     return c->verify_failed;
+}
+
+bool tls_conn_wrong_name(const tls_conn *c)
+{
+    return c->wrong_name;
 }
 
 const char *tls_conn_version(const tls_conn *c)

@@ -87,6 +87,7 @@ struct tls_conn {
     bool peer_closed; /* close_notify or TCP close seen */
     bool failed;
     bool verify_failed;
+    bool wrong_name; /* verify_failed, on the host name or address only */
     bool tls13;
     int incomplete_creds;
     SecPkgContext_StreamSizes sizes;
@@ -754,8 +755,10 @@ static int verify_server(tls_conn *c)
         if (!reason)
             reason = policy_reason(ssl_policy(chain), chain, other, sizeof other);
     }
-    if (!reason)
+    if (!reason) {
         reason = host_reason(cert, c->host);
+        c->wrong_name = reason != NULL;
+    }
 done:
     if (chain)
         CertFreeCertificateChain(chain);
@@ -1090,6 +1093,11 @@ const char *tls_conn_error(const tls_conn *c)
 bool tls_conn_verify_failed(const tls_conn *c)
 {
     return c->verify_failed;
+}
+
+bool tls_conn_wrong_name(const tls_conn *c)
+{
+    return c->wrong_name;
 }
 
 const char *tls_conn_version(const tls_conn *c)

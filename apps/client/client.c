@@ -227,7 +227,12 @@ static bool finish_handshake(client *c)
         return false;
     }
     if (r == TRANSPORT_FAILED) {
-        if (transport_verify_failed(&c->io)) {
+        if (transport_wrong_name(&c->io)) {
+            /* Trusted, but for another name: --ca would not help. */
+            snprintf(c->error, sizeof c->error,
+                     "natter: TLS: %s; the certificate is not for %s (connect by a name it lists)",
+                     transport_error(&c->io), c->opt->host);
+        } else if (transport_verify_failed(&c->io)) {
             set_error(c, "TLS: ", transport_error(&c->io),
                       c->opt->ca_file ? "; is --ca the right file?"
                                       : "; use --ca FILE to trust it");

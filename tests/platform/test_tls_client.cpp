@@ -358,6 +358,7 @@ TEST_F(TlsClient, HostNameMismatchIsRefused)
     ASSERT_NO_FATAL_FAILURE(
         connect(c, port("CA_PORT"), "example.invalid", env("CA_FILE").c_str()));
     EXPECT_EQ("certificate verify failed (hostname mismatch)", expect_verify_failure(c));
+    EXPECT_TRUE(tls_conn_wrong_name(c.conn));
 }
 
 // The certificate has IP 127.0.0.1 only; the check is for 127.0.0.2.
@@ -366,6 +367,7 @@ TEST_F(TlsClient, IpAddressMismatchIsRefused)
     Client c;
     ASSERT_NO_FATAL_FAILURE(connect(c, port("CA_PORT"), "127.0.0.2", env("CA_FILE").c_str()));
     EXPECT_EQ("certificate verify failed (IP address mismatch)", expect_verify_failure(c));
+    EXPECT_TRUE(tls_conn_wrong_name(c.conn));
 }
 
 TEST_F(TlsClient, ExpiredCertificateIsRefused)
@@ -380,6 +382,7 @@ TEST_F(TlsClient, SelfSignedIsRefusedByTheSystemStore)
     Client c;
     ASSERT_NO_FATAL_FAILURE(connect(c, port("SELF_PORT"), "localhost", nullptr));
     EXPECT_EQ("certificate verify failed (self-signed certificate)", expect_verify_failure(c));
+    EXPECT_FALSE(tls_conn_wrong_name(c.conn)); // --ca would fix this one
 }
 
 TEST_F(TlsClient, SelfSignedIsTrustedAsItsOwnCa)
