@@ -787,6 +787,13 @@ static void process_lines(server *s, connection *c, uint64_t now)
         mark_departure(s, c, "connection closed", LEAVE_FLUSH);
 }
 
+/* Users are told "connection closed"; the log gets TLS's own reason. */
+static void log_tls_error(server *s, connection *c)
+{
+    if (c->io.tls && !c->leave_reason)
+        server_log(s, CHAT_LOG_EVENT, "TLS error with %s: %s", c->peer, transport_error(&c->io));
+}
+
 static void read_connection(server *s, connection *c, uint64_t now)
 {
     size_t avail;
@@ -801,6 +808,7 @@ static void read_connection(server *s, connection *c, uint64_t now)
         c->peer_eof = true;
         process_lines(s, c, now);
     } else if (n == NET_ERROR) {
+        log_tls_error(s, c);
         mark_departure(s, c, "connection closed", LEAVE_CLOSE);
     }
 }
@@ -854,7 +862,14 @@ static void flush_connection(server *s, connection *c)
     long n = transport_send(&c->io, byte_queue_data(&c->out), len);
     if (n > 0) {
         byte_queue_consume_keep(&c->out, (size_t)n, OUT_KEEP_CAP);
+    } else if (n == NET_ERROR && c->state == CONN_CLOSING) {
+        /* Leaving already, and now the peer is gone too: close at once,
+         * or the socket would read as writable and fail again every pass
+         * until the linger time is up. */
+        net_close(c->sock);
+        c->state = CONN_DEAD;
     } else if (n == NET_ERROR) {
+        log_tls_error(s, c);
         mark_departure(s, c, "connection closed", LEAVE_CLOSE);
     }
 }

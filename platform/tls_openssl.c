@@ -85,11 +85,19 @@ static int net_bio_read(BIO *bio, char *buf, int len)
 
 static long net_bio_ctrl(BIO *bio, int cmd, long num, void *ptr)
 {
-    (void)bio;
     (void)num;
     (void)ptr;
     /* Writes go straight to the socket: there is nothing to flush. */
-    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+    if (cmd == BIO_CTRL_FLUSH)
+        return 1;
+    /* OpenSSL asks this before treating a read of 0 as a bare TCP close
+     * (SSL_OP_IGNORE_UNEXPECTED_EOF): without it that close would be an
+     * error, and the server would drop what it still had to send. */
+    if (cmd == BIO_CTRL_EOF) {
+        tls_conn *c = BIO_get_data(bio);
+        return c && c->peer_eof;
+    }
+    return 0;
 }
 
 static int net_bio_create(BIO *bio)
@@ -156,6 +164,18 @@ static bool common_settings(SSL_CTX *ctx)
 
 /* ---- contexts ------------------------------------------------------------ */
 
+/* OpenSSL asks for the pass phrase of an encrypted key on the terminal by
+ * default, which would stop the loop (at start, or on a SIGHUP reload).
+ * natter never asks: it notes that a pass phrase was wanted and refuses. */
+static int no_pass_phrase(char *buf, int size, int rwflag, void *userdata)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    *(bool *)userdata = true;
+    return 0;
+}
+
 tls_server_ctx *tls_server_ctx_create(const char *cert_file, const char *key_file, char *err,
                                       size_t err_len)
 {
@@ -175,11 +195,21 @@ tls_server_ctx *tls_server_ctx_create(const char *cert_file, const char *key_fil
         snprintf(err, err_len, "%s is not a PEM certificate (%s)", cert_file, reason);
         goto fail;
     }
-    if (SSL_CTX_use_PrivateKey_file(ssl_ctx, key_file, SSL_FILETYPE_PEM) != 1) {
+    bool wanted_pass_phrase = false;
+    SSL_CTX_set_default_passwd_cb(ssl_ctx, no_pass_phrase);
+    SSL_CTX_set_default_passwd_cb_userdata(ssl_ctx, &wanted_pass_phrase);
+    int loaded = SSL_CTX_use_PrivateKey_file(ssl_ctx, key_file, SSL_FILETYPE_PEM);
+    SSL_CTX_set_default_passwd_cb_userdata(ssl_ctx, NULL);
+    if (loaded != 1) {
         /* OpenSSL reports a key for another certificate at this point. */
         bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
         openssl_reason(reason, sizeof reason, "unknown error");
-        if (mismatch)
+        if (wanted_pass_phrase)
+            snprintf(err, err_len,
+                     "%s is encrypted; natter needs the key without a pass phrase "
+                     "(openssl pkey -in %s -out plain.key)",
+                     key_file, key_file);
+        else if (mismatch)
             snprintf(err, err_len, "%s does not match the certificate in %s", key_file, cert_file);
         else
             snprintf(err, err_len, "%s is not a PEM private key (%s)", key_file, reason);
@@ -392,17 +422,30 @@ long tls_read(tls_conn *c, void *buf, size_t len)
     return call_result(c, r);
 }
 
+/* Partial writes hand back after each record (16 KB), so keep going while
+ * the socket takes them: one call still sends all it can, as a plain send()
+ * does, rather than a record per loop pass. */
 long tls_write(tls_conn *c, const void *buf, size_t len)
 {
-    size_t put = 0;
+    size_t done = 0;
     if (len == 0)
         return 0;
-    ERR_clear_error();
-    int r = SSL_write_ex(c->ssl, buf, len, &put);
-    if (r == 1)
-        return (long)put;
-    long res = call_result(c, r);
-    return res == 0 ? TLS_ERROR : res;
+    while (done < len) {
+        size_t put = 0;
+        ERR_clear_error();
+        int r = SSL_write_ex(c->ssl, (const char *)buf + done, len - done, &put);
+        if (r == 1) {
+            done += put;
+            continue;
+        }
+        long res = call_result(c, r);
+        /* What went out counts; the caller retries the rest (the same bytes,
+         * which SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER allows from elsewhere). */
+        if (done > 0 && (res == TLS_WANT_READ || res == TLS_WANT_WRITE))
+            return (long)done;
+        return res == 0 ? TLS_ERROR : res;
+    }
+    return (long)done;
 }
 
 bool tls_pending(const tls_conn *c)

@@ -25,6 +25,10 @@
 
 extern "C" {
 #include "apps/bench/bench.h"
+#include "core/transport.h"
+#include "platform/clock.h"
+#include "platform/poll.h"
+#include "platform/tls.h"
 }
 
 namespace {
@@ -294,6 +298,62 @@ TEST_F(Tls, NoPlainLeavesOnlyTheTlsPorts) {
     EXPECT_TRUE(alice.wait_stdout("*** You are alice.", kWait)) << alice.stderr_text();
 }
 
+// A client that sends its commands and then only a TCP FIN - no TLS
+// close_notify, as a program does that simply exits - still gets every reply:
+// the server reads that close as the end of the stream, as on a plain port,
+// and sends what it owes before closing (300 /help lists, about 190 KB, more
+// than the kernel buffers hold, so it also takes more than one TLS record per
+// send).
+TEST_F(Tls, ABareTcpCloseAfterTheCommandsStillGetsEveryReply) {
+    start_server();
+    char err[256] = "";
+    tls_client_ctx *ctx = tls_client_ctx_create(test_cert("ca.pem").c_str(), false, err, sizeof err);
+    ASSERT_NE(ctx, nullptr) << err;
+    std::unique_ptr<tls_client_ctx, void (*)(tls_client_ctx *)> ctx_owner(ctx, tls_client_ctx_free);
+    std::unique_ptr<net_poll, void (*)(net_poll *)> poll(net_poll_create(), net_poll_destroy);
+    ASSERT_NE(poll, nullptr);
+    net_socket s = NET_INVALID_SOCKET;
+    ASSERT_EQ(0, net_connect("127.0.0.1", std::to_string(server_->tls_port()).c_str(), &s, kWait,
+                             err, sizeof err))
+        << err;
+    struct Closer {
+        net_socket s;
+        ~Closer() { net_close(s); }
+    } closer{s};
+    net_set_nonblocking(s, true);
+    transport t;
+    transport_init_plain(&t, s);
+    ASSERT_EQ(0, transport_init_tls_client(&t, s, ctx, "127.0.0.1", err, sizeof err)) << err;
+    std::unique_ptr<transport, void (*)(transport *)> t_owner(&t, transport_free);
+    ASSERT_EQ(TRANSPORT_DONE, transport_handshake_wait(&t, poll.get(), kWait))
+        << transport_error(&t);
+    constexpr int kCommands = 300;
+    std::string out = "alice\n";
+    for (int i = 0; i < kCommands; i++) out += "/help\n";
+    ASSERT_EQ(0, transport_send_wait(&t, poll.get(), out.data(), out.size(), kWait));
+    net_shutdown_write(s);
+
+    std::string got;
+    char buf[16384];
+    const uint64_t deadline = clock_monotonic_ms() + kWait;
+    for (;;) {
+        long n = transport_recv(&t, buf, sizeof buf);
+        if (n > 0) {
+            got.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        if (n != NET_WOULD_BLOCK) break;  // the end (0) or an error: all there is
+        const uint64_t now = clock_monotonic_ms();
+        ASSERT_LT(now, deadline) << "no end of stream; " << got.size() << " bytes so far";
+        net_poll_clear(poll.get());
+        ASSERT_EQ(0, net_poll_add(poll.get(), s, transport_poll_events(&t, true, false)));
+        net_poll_wait(poll.get(), static_cast<long>(deadline - now));
+    }
+    size_t lists = 0;
+    for (size_t at = 0; (at = got.find("***   /help ", at)) != std::string::npos; at++) lists++;
+    EXPECT_EQ(lists, static_cast<size_t>(kCommands)) << got.size() << " bytes received";
+}
+
 // server_create's answer for a configuration, "" if it started.
 std::string start_error(const std::string &cert, const std::string &key, bool no_plain = false) {
     TestServer s([&](server_config &c) {
@@ -317,6 +377,12 @@ TEST_F(Tls, BadCertificateFilesAreOneClearError) {
         << start_error(key, key);
     EXPECT_EQ(start_error(cert, cert).rfind(cert + " is not a PEM private key", 0), 0u)
         << start_error(cert, cert);
+    // OpenSSL would ask for the pass phrase on the terminal and stop the
+    // loop; natter refuses the key instead.
+    const std::string encrypted = test_cert("encrypted.key");
+    EXPECT_EQ(start_error(cert, encrypted),
+              encrypted + " is encrypted; natter needs the key without a pass phrase (openssl pkey -in " +
+                  encrypted + " -out plain.key)");
 }
 
 // weechat-headless on the IRC TLS port, verifying the certificate against

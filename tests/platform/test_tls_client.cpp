@@ -336,6 +336,23 @@ TEST_F(TlsClient, PeerClosingReadsAsEnd)
     EXPECT_EQ(0, last) << tls_conn_error(c.conn);
 }
 
+// The server sends a connection's output with one tls_write per pass, so a
+// backend that serves must put out more than one record (16 KB) per call
+// while the socket takes it, or a big reply would trickle out 16 KB a pass.
+// Schannel here is client-only and sends a record per call (a client's
+// lines are short).
+TEST_F(TlsClient, OneWriteSendsMoreThanOneRecordWhenTheSocketTakesIt)
+{
+    if (!tls_server_available())
+        GTEST_SKIP() << "this backend has no server side; it writes one record per call";
+    Client c;
+    ASSERT_NO_FATAL_FAILURE(connect(c, port("CA_PORT"), "localhost", env("CA_FILE").c_str()));
+    ASSERT_EQ(TLS_OK, handshake(c)) << tls_conn_error(c.conn);
+    const std::string big(48 * 1024, 'x');
+    long n = drive(c, [&] { return tls_write(c.conn, big.data(), big.size()); });
+    EXPECT_GT(n, 16384) << tls_conn_error(c.conn);
+}
+
 TEST_F(TlsClient, SystemStoreRefusesAPrivateCa)
 {
     Client c;

@@ -7,6 +7,7 @@
 #   other-ca.pem      a second CA; other.pem/.key (localhost) is signed by it
 #   self.pem/.key     self-signed, localhost and 127.0.0.1
 #   wrongname.pem/.key  chat.example only, signed by ca.pem
+#   encrypted.key     server.key under a pass phrase ("natter")
 # Prints nothing on success; on failure, openssl's messages and exit 1.
 set -eu
 openssl="$1"
@@ -34,7 +35,8 @@ if ! {
   leaf other other-ca "DNS:localhost,IP:127.0.0.1,IP:::1" &&
   leaf wrongname ca "DNS:chat.example" &&
   "$openssl" req -x509 $newkey -keyout self.key -out self.pem -days 2 -subj /CN=localhost \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >>"$log" 2>&1
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >>"$log" 2>&1 &&
+  "$openssl" pkey -in server.key -aes256 -passout pass:natter -out encrypted.key >>"$log" 2>&1
 }; then
   cat "$log"
   exit 1
