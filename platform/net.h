@@ -26,6 +26,11 @@ typedef int net_socket;
 /* WSAStartup on Windows (and SIGPIPE off on systems without MSG_NOSIGNAL or
  * SO_NOSIGPIPE); a no-op elsewhere. Returns 0 or NET_ERROR. Pairs nest. */
 int net_init(void);
+
+/* For libraries that write to sockets themselves (hiredis uses write()):
+ * make a write to a closed connection an error, not a fatal signal. POSIX:
+ * SIGPIPE is ignored process-wide; Windows has no such signal. */
+void net_ignore_broken_pipe(void);
 void net_cleanup(void);
 
 /* Listen on host:port. host NULL (or "" or "*") means every interface: an

@@ -128,6 +128,11 @@ void net_cleanup(void)
 {
 }
 
+void net_ignore_broken_pipe(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+}
+
 const char *net_host_name(char *buf, size_t len)
 {
     /* Between net_init and net_cleanup (Winsock needs it). */

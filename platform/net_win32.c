@@ -128,6 +128,10 @@ int net_init(void)
     return 0;
 }
 
+void net_ignore_broken_pipe(void)
+{
+}
+
 void net_cleanup(void)
 {
     WSACleanup();
