@@ -4,13 +4,13 @@
 # corpus. A crash, leak, sanitizer report, timeout or broken invariant in any
 # target fails the script; the input that caused it is kept under
 # build/fuzz/run/TARGET/artifacts/. FUZZ_SECONDS sets the time per target
-# (default 15, so 60 s in all); see docs/security.md for longer runs.
+# (default 15, so 90 s in all); see docs/security.md for longer runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 seconds="${FUZZ_SECONDS:-15}"
 build="${FUZZ_BUILD_DIR:-build/fuzz}"
-targets=(fuzz_linebuf fuzz_utf8 fuzz_commands fuzz_room fuzz_irc)
+targets=(fuzz_linebuf fuzz_utf8 fuzz_commands fuzz_room fuzz_irc fuzz_cluster)
 
 CC=clang cmake -S . -B "$build" -DNATTER_FUZZ=ON -DNATTER_BUILD_TESTS=OFF \
   -DNATTER_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
