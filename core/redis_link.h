@@ -17,8 +17,11 @@
  * redis_link_next_deadline() how long it may wait.
  *
  * Output to Redis is bounded: a publish or command that finds more than
- * max_pending bytes still unsent (Redis slow or stuck) drops the link, which
- * then reconnects, rather than letting the buffer grow without limit.
+ * max_pending bytes left unsent after the last write attempt (Redis slow or
+ * stuck) drops the link, which then reconnects, rather than letting the
+ * buffer grow without limit. Once up, the link PINGs Redis every second; no
+ * answer within connect_timeout_ms (a frozen Redis, a cut network) drops it
+ * too. TCP keepalive is on as well.
  *
  * Builds without hiredis (Windows: there is no mingw build of it) get
  * redis_link_none.c, where redis_link_available() is false and
@@ -91,7 +94,9 @@ bool redis_link_available(void);
 redis_link *redis_link_create(const redis_link_config *cfg, const redis_link_handler *handler,
                               uint64_t now_ms, char *err, size_t err_len);
 /* Close both connections; pending command callbacks get REDIS_LINK_LOST.
- * No down event. */
+ * No down event. Called from one of the link's own handlers, it frees the
+ * link when redis_link_service() returns, so the handler's caller never
+ * touches freed memory. */
 void redis_link_destroy(redis_link *l);
 
 bool redis_link_is_up(const redis_link *l);
@@ -108,9 +113,10 @@ uint64_t redis_link_next_deadline(const redis_link *l);
  * or is over max_pending (the link is then dropped and retried). */
 int redis_link_publish(redis_link *l, const void *data, size_t len);
 
-/* Any command on the command connection (argv[i] is lens[i] bytes). fn runs
- * once with the reply, or with REDIS_LINK_LOST if the link goes first.
- * Returns 0, or -1 (fn is then never called) as for publish. */
+/* Any command on the command connection (argv[i] is lens[i] bytes) but the
+ * subscribing ones and MONITOR, which are refused: their replies never end.
+ * fn runs once with the reply, or with REDIS_LINK_LOST if the link goes
+ * first. Returns 0, or -1 (fn is then never called) as for publish. */
 int redis_link_command(redis_link *l, redis_link_reply_fn *fn, void *ctx, int argc,
                        const char *const *argv, const size_t *lens);
 

@@ -23,6 +23,14 @@
 
 #include "platform/net.h"
 
+/* hiredis 1.x renamed sds's functions; 0.14 (Debian 12) is what this is
+ * tested with. */
+#if HIREDIS_MAJOR >= 1
+#define pending_bytes(ac) hi_sdslen((ac)->c.obuf)
+#else
+#define pending_bytes(ac) sdslen((ac)->c.obuf)
+#endif
+
 typedef enum link_state {
     LINK_WAITING,    /* until deadline_ms, then a new attempt */
     LINK_CONNECTING, /* both connections on their way; give up at deadline_ms */
@@ -35,6 +43,11 @@ typedef struct link_conn {
     bool want_read, want_write;
     bool ready; /* connected, authenticated, selected or subscribed */
 } link_conn;
+
+/* Once up, the command connection is asked PING this often; no answer
+ * within connect_timeout_ms means Redis is frozen or cut off (TCP alone
+ * would not notice for minutes), and the link is dropped and retried. */
+#define PING_EVERY_MS 1000
 
 struct redis_link {
     char *address, *password, *channel;
@@ -51,6 +64,15 @@ struct redis_link {
     char failure[256];
     bool tearing_down;
     bool said_unreachable; /* once per outage, not per attempt */
+    /* Bytes hiredis still held for the command connection after the last
+     * write attempt: what Redis has not taken (see may_send). */
+    size_t unsent_after_write;
+    uint64_t next_ping_ms, ping_sent_ms;
+    bool ping_outstanding;
+    /* Handlers run inside redis_link_service(); a destroy asked for there
+     * waits until service returns. */
+    int servicing;
+    bool destroy_pending;
 };
 
 /* A command's callback and its context, hiredis's privdata. */
@@ -101,24 +123,29 @@ static void link_fail(redis_link *l, const char *fmt, ...)
 
 static void hook_add_read(void *d)
 {
-    ((link_conn *)d)->want_read = true;
+    if (d)
+        ((link_conn *)d)->want_read = true;
 }
 static void hook_del_read(void *d)
 {
-    ((link_conn *)d)->want_read = false;
+    if (d)
+        ((link_conn *)d)->want_read = false;
 }
 static void hook_add_write(void *d)
 {
-    ((link_conn *)d)->want_write = true;
+    if (d)
+        ((link_conn *)d)->want_write = true;
 }
 static void hook_del_write(void *d)
 {
-    ((link_conn *)d)->want_write = false;
+    if (d)
+        ((link_conn *)d)->want_write = false;
 }
 static void hook_cleanup(void *d)
 {
     link_conn *c = d;
-    c->want_read = c->want_write = false;
+    if (c)
+        c->want_read = c->want_write = false;
 }
 
 /* ---- hiredis callbacks: record, never free -------------------------------- */
@@ -194,6 +221,15 @@ static void on_subscription(redisAsyncContext *ac, void *r, void *privdata)
     }
 }
 
+/* The answer to the heartbeat PING. */
+static void on_heartbeat(redisAsyncContext *ac, void *r, void *privdata)
+{
+    link_conn *c = ac->data;
+    (void)privdata;
+    if (c && r)
+        c->link->ping_outstanding = false;
+}
+
 static void on_command_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     redisReply *reply = r;
@@ -261,6 +297,8 @@ static void open_conn(redis_link *l, link_conn *c, bool subscriber)
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     c->ac = ac;
+    /* A peer that vanishes (a pulled cable) is noticed by TCP too. */
+    (void)redisEnableKeepAlive(&ac->c);
     if (l->password[0])
         redisAsyncCommand(ac, on_setup_reply, (void *)"the password", "AUTH %s", l->password);
     if (subscriber) {
@@ -283,12 +321,15 @@ static void close_conn(link_conn *c)
         /* Pending command callbacks still run (with no reply); ours ignore
          * everything but their own REDIS_LINK_LOST. */
         ac->data = NULL;
+        ac->ev.data = NULL;
         redisAsyncFree(ac);
     }
 }
 
 static void start_attempt(redis_link *l, uint64_t now)
 {
+    l->unsent_after_write = 0;
+    l->ping_outstanding = false;
     l->failed = false;
     l->failure[0] = '\0';
     l->state = LINK_CONNECTING;
@@ -358,10 +399,8 @@ redis_link *redis_link_create(const redis_link_config *cfg, const redis_link_han
     return l;
 }
 
-void redis_link_destroy(redis_link *l)
+static void free_link(redis_link *l)
 {
-    if (!l)
-        return;
     l->tearing_down = true;
     close_conn(&l->sub);
     close_conn(&l->cmd);
@@ -369,6 +408,17 @@ void redis_link_destroy(redis_link *l)
     free(l->password);
     free(l->channel);
     free(l);
+}
+
+void redis_link_destroy(redis_link *l)
+{
+    if (!l)
+        return;
+    if (l->servicing || l->tearing_down) {
+        l->destroy_pending = true;
+        return;
+    }
+    free_link(l);
 }
 
 bool redis_link_is_up(const redis_link *l)
@@ -401,17 +451,35 @@ static void service_conn(link_conn *c, const net_poll *p)
         redisAsyncHandleWrite(c->ac);
 }
 
-void redis_link_service(redis_link *l, const net_poll *p, uint64_t now_ms)
+static void heartbeat(redis_link *l, uint64_t now)
+{
+    if (l->ping_outstanding) {
+        if (now - l->ping_sent_ms >= l->connect_timeout_ms)
+            link_fail(l, "no answer from Redis within %.1f s",
+                      (double)l->connect_timeout_ms / 1000.0);
+    } else if (now >= l->next_ping_ms && l->cmd.ac) {
+        if (redisAsyncCommand(l->cmd.ac, on_heartbeat, NULL, "PING") == REDIS_OK) {
+            l->ping_outstanding = true;
+            l->ping_sent_ms = now;
+            l->next_ping_ms = now + PING_EVERY_MS;
+        }
+    }
+}
+
+static void service_all(redis_link *l, const net_poll *p, uint64_t now_ms)
 {
     if (p) {
         service_conn(&l->sub, p);
         service_conn(&l->cmd, p);
+        if (l->cmd.ac)
+            l->unsent_after_write = pending_bytes(l->cmd.ac);
     }
     if (!l->failed && l->state == LINK_CONNECTING) {
         if (l->sub.ready && l->cmd.ready) {
             l->state = LINK_UP;
             l->retry_ms = REDIS_LINK_FIRST_RETRY_MS;
             l->said_unreachable = false;
+            l->next_ping_ms = now_ms + PING_EVERY_MS;
             link_log(l, "cluster: linked to Redis at %s:%d", l->address, l->port);
             if (l->h.up)
                 l->h.up(l->h.ctx);
@@ -419,31 +487,68 @@ void redis_link_service(redis_link *l, const net_poll *p, uint64_t now_ms)
             link_fail(l, "no answer within %.1f s", (double)l->connect_timeout_ms / 1000.0);
         }
     }
+    if (!l->failed && l->state == LINK_UP)
+        heartbeat(l, now_ms);
     if (l->failed)
         tear_down(l, now_ms);
     else if (l->state == LINK_WAITING && now_ms >= l->deadline_ms)
         start_attempt(l, now_ms);
 }
 
+void redis_link_service(redis_link *l, const net_poll *p, uint64_t now_ms)
+{
+    l->servicing++;
+    service_all(l, p, now_ms);
+    l->servicing--;
+    if (l->destroy_pending && l->servicing == 0)
+        free_link(l);
+}
+
 uint64_t redis_link_next_deadline(const redis_link *l)
 {
     if (l->failed)
         return 0;
-    return l->state == LINK_UP ? UINT64_MAX : l->deadline_ms;
+    if (l->state != LINK_UP)
+        return l->deadline_ms;
+    return l->ping_outstanding ? l->ping_sent_ms + l->connect_timeout_ms : l->next_ping_ms;
 }
 
-/* May another command go to Redis now? Drops the link when Redis has not
- * taken what was queued before. */
+/* May another command go to Redis now? hiredis sends its buffer when the
+ * loop services the link, so what counts is what was left over after the
+ * last write attempt: more than max_pending of that means Redis is not
+ * taking our output (slow or stuck), and the link is dropped. Commands
+ * queued within one pass are not counted against it. */
 static bool may_send(redis_link *l)
 {
     if (l->state != LINK_UP || l->failed || !l->cmd.ac)
         return false;
-    size_t waiting = sdslen(l->cmd.ac->c.obuf);
-    if (waiting > l->max_pending) {
-        link_fail(l, "Redis is not keeping up: %zu bytes waiting to be sent", waiting);
+    /* Going down already (hiredis is running the lost replies' callbacks):
+     * its own reason will follow. */
+    if (l->cmd.ac->c.flags & (REDIS_DISCONNECTING | REDIS_FREEING))
+        return false;
+    if (l->unsent_after_write > l->max_pending) {
+        link_fail(l, "Redis is not keeping up: %zu bytes not taken", l->unsent_after_write);
         return false;
     }
     return true;
+}
+
+/* Subscribing commands keep their callback for every later message (and
+ * MONITOR repeats it): they belong to the subscriber connection, not here. */
+static bool subscribing_command(const char *w, size_t n)
+{
+    static const char *const refused[] = {"subscribe",   "psubscribe",   "ssubscribe",
+                                          "unsubscribe", "punsubscribe", "monitor"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        size_t len = strlen(refused[i]), j = 0;
+        if (len != n)
+            continue;
+        while (j < n && (w[j] | 0x20) == refused[i][j])
+            j++;
+        if (j == n)
+            return true;
+    }
+    return false;
 }
 
 int redis_link_publish(redis_link *l, const void *data, size_t len)
@@ -461,7 +566,7 @@ int redis_link_publish(redis_link *l, const void *data, size_t len)
 int redis_link_command(redis_link *l, redis_link_reply_fn *fn, void *ctx, int argc,
                        const char *const *argv, const size_t *lens)
 {
-    if (!may_send(l))
+    if (argc < 1 || subscribing_command(argv[0], lens[0]) || !may_send(l))
         return -1;
     pending_cmd *p = malloc(sizeof *p);
     if (!p)

@@ -41,6 +41,8 @@ static int percent_decode(const char *s, size_t n, char *out, size_t cap)
             if (i + 2 >= n || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0)
                 return -1;
             c = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            if (c == '\0')
+                return -1; /* %00 would cut the password short */
             i += 2;
         }
         if (o + 1 >= cap)
@@ -55,7 +57,9 @@ static int percent_decode(const char *s, size_t n, char *out, size_t cap)
 static int parse_number(const char *s, size_t n, long lo, long hi, long *out)
 {
     long v = 0;
-    if (n == 0 || n > 10)
+    /* Seven digits cover both ports and database numbers, and fit a long
+     * everywhere (32 bits on Windows). */
+    if (n == 0 || n > 7)
         return -1;
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9')

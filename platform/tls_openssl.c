@@ -172,7 +172,8 @@ static int no_pass_phrase(char *buf, int size, int rwflag, void *userdata)
     (void)buf;
     (void)size;
     (void)rwflag;
-    *(bool *)userdata = true;
+    if (userdata)
+        *(bool *)userdata = true;
     return 0;
 }
 

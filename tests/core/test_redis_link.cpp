@@ -312,6 +312,92 @@ TEST_F(RedisLink, ASlowRedisDropsTheLinkInsteadOfGrowingWithoutLimit) {
     ASSERT_TRUE(run_until([&] { return a.ev.ups == 2; }, 15000));
 }
 
+// The bound counts what Redis has not taken, not what one pass queued: a
+// healthy Redis absorbs bursts far bigger than max_pending.
+TEST_F(RedisLink, BurstsToAnAwakeRedisStayWithinTheBound) {
+    start_redis();
+    redis_link_config cfg = {};
+    cfg.max_pending = 64 * 1024;
+    Link &a = add_link(cfg);
+    ASSERT_TRUE(wait_up(a));
+    const std::string text(1000, 'y');
+    for (int i = 0; i < 3000; i++) {
+        ASSERT_EQ(0, redis_link_publish(a.link, text.data(), text.size())) << "message " << i;
+        if (i % 200 == 199) run_until([] { return false; }, 5);  // 200 KB a pass
+    }
+    ASSERT_TRUE(run_until([&] { return a.ev.messages.size() == 3000; })) << a.ev.messages.size();
+    EXPECT_EQ(0, a.ev.downs);
+}
+
+// A Redis that is frozen (here: DEBUG SLEEP from another client) but whose
+// TCP is fine: the heartbeat notices, the link is dropped, and it comes back.
+TEST_F(RedisLink, AFrozenRedisIsNoticedByTheHeartbeat) {
+    start_redis({"--enable-debug-command", "yes"});
+    redis_link_config cfg = {};
+    cfg.connect_timeout_ms = 400;
+    cfg.retry_max_ms = 300;
+    Link &a = add_link(cfg);
+    Link &other = add_link();
+    ASSERT_TRUE(run_until([&] { return redis_link_is_up(a.link) && redis_link_is_up(other.link); }));
+    Reply slept;
+    ASSERT_EQ(0, command(other.link, &slept, {"DEBUG", "SLEEP", "2.5"}));
+    ASSERT_TRUE(run_until([&] { return a.ev.downs == 1; }, 5000));
+    EXPECT_EQ("no answer from Redis within 0.4 s", a.ev.last_down);
+    ASSERT_TRUE(run_until([&] { return a.ev.ups == 2; }, kWait));
+}
+
+// Subscribing commands would keep their callback for ever: refused.
+TEST_F(RedisLink, SubscribingCommandsAreRefused) {
+    start_redis();
+    Link &a = add_link();
+    ASSERT_TRUE(wait_up(a));
+    Reply r;
+    EXPECT_EQ(-1, command(a.link, &r, {"SUBSCRIBE", "other"}));
+    EXPECT_EQ(-1, command(a.link, &r, {"psubscribe", "o*"}));
+    EXPECT_EQ(-1, command(a.link, &r, {"Monitor"}));
+    EXPECT_EQ(0, command(a.link, &r, {"SUBSCRIBERS"}));  // not one of them
+    ASSERT_TRUE(run_until([&] { return r.done; }));
+    EXPECT_TRUE(redis_link_is_up(a.link));
+}
+
+// A handler may destroy its own link (a server shutting down on a message):
+// the link is freed once the service call returns, never under it.
+TEST_F(RedisLink, AHandlerMayDestroyItsOwnLink) {
+    start_redis();
+    Link &a = add_link();
+    ASSERT_TRUE(wait_up(a));
+    struct Ctx {
+        redis_link *link;
+        int messages = 0;
+    } ctx{a.link};
+    redis_link_handler h = {&ctx, nullptr, nullptr,
+                            [](void *c, const char *, size_t) {
+                                auto *x = static_cast<Ctx *>(c);
+                                x->messages++;
+                                redis_link_destroy(x->link);
+                            },
+                            nullptr};
+    redis_link_config cfg = {};
+    cfg.address = "127.0.0.1";
+    cfg.port = redis_->port();
+    cfg.channel = "natter-test";
+    char err[256] = "";
+    ctx.link = redis_link_create(&cfg, &h, clock_monotonic_ms(), err, sizeof err);
+    ASSERT_NE(nullptr, ctx.link) << err;
+    // Drive the self-destroying link by hand until its first message.
+    bool published = false;
+    const uint64_t deadline = clock_monotonic_ms() + kWait;
+    while (ctx.messages == 0 && clock_monotonic_ms() < deadline) {
+        if (!published && redis_link_is_up(ctx.link))
+            published = redis_link_publish(ctx.link, "bye", 3) == 0;
+        net_poll_clear(poll_);
+        redis_link_add_to_poll(ctx.link, poll_);
+        net_poll_wait(poll_, 20);
+        redis_link_service(ctx.link, poll_, clock_monotonic_ms());
+    }
+    EXPECT_EQ(1, ctx.messages);  // and ASan (the sanitize preset) sees no use after free
+}
+
 // Something that accepts the connection and never answers: the attempt is
 // given up after the connect timeout, not waited on for ever.
 TEST_F(RedisLink, AServerThatNeverAnswersTimesOut) {

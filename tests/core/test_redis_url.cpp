@@ -73,6 +73,10 @@ TEST(RedisUrl, MistakesAreSaidPlainly) {
     EXPECT_EQ("unexpected text 'x' in redis URL", parse_error("redis://[::1]x"));
     EXPECT_EQ("no ':' before the password 'secret' in redis URL", parse_error("redis://secret@h"));
     EXPECT_EQ("bad or too long password in redis URL", parse_error("redis://:%zz@h"));
+    EXPECT_EQ("bad or too long password in redis URL", parse_error("redis://:ab%00cd@h"));
+    // Long numbers are refused, not wrapped (a long is 32 bits on Windows).
+    EXPECT_EQ("bad port '4294967297' in redis URL", parse_error("redis://h:4294967297"));
+    EXPECT_EQ("bad database number '99999999999' in redis URL", parse_error("redis://h/99999999999"));
 }
 
 // Builds with hiredis have the link (tests/core/test_redis_link.cpp tests
