@@ -108,6 +108,13 @@ typedef struct chat_sink {
      * the membership removed. For the front-end's own state (a current
      * room). May be NULL. */
     void (*left_room)(void *ctx, void *session, chat_user *user, chat_room *room);
+    /* The user joined room, after everyone (the joiner too) was given the
+     * CHAT_JOIN: where a front-end shows the joiner the topic, members and
+     * history. A callback rather than code after chat_join() returns, so
+     * the same works when a join takes effect later (cluster mode applies
+     * joins in the order the cluster's channel gives them). Queries only.
+     * May be NULL. */
+    void (*joined_room)(void *ctx, void *session, chat_user *user, chat_room *room);
 } chat_sink;
 
 /* Log kinds, so the server can hide chat text with --quiet. */

@@ -307,6 +307,8 @@ chat_result chat_join(chat *c, chat_user *u, const char *name, size_t len, chat_
     chat_log(c, CHAT_LOG_EVENT, "join ", u->name, " ", r->name, (const char *)NULL);
     ev = room_event(c, CHAT_JOIN, r, u, false);
     chat_deliver_room(c, r, &ev);
+    if (u->sink.joined_room)
+        u->sink.joined_room(u->sink.ctx, u->session, u, r);
     *out = r;
     return CHAT_OK;
 }

@@ -31,6 +31,13 @@ static chat_room *room_of_member(irc_fe *fe, irc_session *s, const char *name, s
     return r;
 }
 
+/* The sink's joined_room: the joiner gets the channel's topic and names. */
+void irc_joined_room(void *ctx, void *session, chat_user *user, chat_room *room)
+{
+    (void)user;
+    irc_send_join_info((irc_fe *)ctx, (irc_session *)session, room);
+}
+
 static void join_one(irc_fe *fe, irc_session *s, const char *name, size_t len)
 {
     chat_room *r;
@@ -38,8 +45,7 @@ static void join_one(irc_fe *fe, irc_session *s, const char *name, size_t len)
 
     switch (res) {
     case CHAT_OK:
-        irc_send_join_info(fe, s, r);
-        break;
+        break; /* irc_joined_room has sent the topic and names */
     case CHAT_ERR_ALREADY_MEMBER:
         break; /* IRC servers ignore a JOIN of a channel one is in */
     case CHAT_ERR_BAD_ROOM_NAME:

@@ -151,6 +151,7 @@ irc_fe *irc_fe_create(chat *c, const irc_fe_config *cfg, const frontend_io *io)
     fe->sink.ctx = fe;
     fe->sink.deliver = irc_deliver;
     fe->sink.left_room = NULL;
+    fe->sink.joined_room = irc_joined_room;
     if (!fe->server_name || !fe->network || !fe->version || !fe->created || !fe->parse_buf ||
         (cfg->motd && !fe->motd)) {
         irc_fe_destroy(fe);

@@ -119,6 +119,8 @@ void irc_deliver(void *ctx, void *session, const chat_user *to, const chat_event
 /* What a joiner sees after its JOIN: topic (332/333), names (353/366),
  * history. */
 void irc_send_join_info(irc_fe *fe, irc_session *s, chat_room *r);
+/* The sink's joined_room callback (irc_cmd_channel.c). */
+void irc_joined_room(void *ctx, void *session, chat_user *user, chat_room *room);
 void irc_send_names(irc_fe *fe, irc_session *s, chat_room *r);
 void irc_send_topic(irc_fe *fe, irc_session *s, chat_room *r, bool say_none);
 

@@ -169,6 +169,19 @@ static void send_history(natter_fe *fe, natter_session *s, chat_room *r)
     nfe_reply(fe, s, "*** End of history of ", chat_room_name(r), ".", (const char *)NULL);
 }
 
+/* The joiner's view of a room just joined: topic, members, history, and it
+ * becomes the current room. */
+void nfe_joined_room(void *ctx, void *session, chat_user *user, chat_room *room)
+{
+    natter_fe *fe = (natter_fe *)ctx;
+    natter_session *s = (natter_session *)session;
+    (void)user;
+    send_topic(fe, s, room, false);
+    send_members(fe, s, room);
+    send_history(fe, s, room);
+    nfe_set_current(fe, s, room);
+}
+
 void nfe_join(natter_fe *fe, natter_session *s, const char *name, size_t len)
 {
     chat_room *r;
@@ -176,11 +189,7 @@ void nfe_join(natter_fe *fe, natter_session *s, const char *name, size_t len)
 
     switch (res) {
     case CHAT_OK:
-        send_topic(fe, s, r, false);
-        send_members(fe, s, r);
-        send_history(fe, s, r);
-        nfe_set_current(fe, s, r);
-        break;
+        break; /* nfe_joined_room has shown the room */
     case CHAT_ERR_ALREADY_MEMBER:
         /* Joining a room you are in only makes it current. */
         nfe_set_current(fe, s, r);

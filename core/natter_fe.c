@@ -145,6 +145,7 @@ natter_fe *natter_fe_create(chat *c, const natter_fe_config *cfg, const frontend
     fe->sink.ctx = fe;
     fe->sink.deliver = nfe_deliver;
     fe->sink.left_room = nfe_left_room;
+    fe->sink.joined_room = nfe_joined_room;
     return fe;
 }
 

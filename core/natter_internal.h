@@ -75,8 +75,9 @@ natter_cmd nfe_cmd_kick, nfe_cmd_op, nfe_cmd_deop;
 void nfe_join(natter_fe *fe, natter_session *s, const char *name, size_t len);
 /* A plain line to the current room. */
 void nfe_say(natter_fe *fe, natter_session *s, const char *text, size_t n, bool action);
-/* The sink's left_room callback. */
+/* The sink's left_room and joined_room callbacks. */
 void nfe_left_room(void *ctx, void *session, chat_user *user, chat_room *room);
+void nfe_joined_room(void *ctx, void *session, chat_user *user, chat_room *room);
 
 /* Why name cannot be taken by s, as a sentence appended to fe->line; false
  * when it is free. */

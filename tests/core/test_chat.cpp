@@ -46,10 +46,17 @@ struct Left {
     size_t member_count;
 };
 
+struct Joined {
+    chat_room *room;
+    size_t events_seen; // how many events the joiner had been given by then
+    bool op;            // the joiner's operator status at that moment
+};
+
 struct Session {
     std::string who;
     std::vector<Ev> evs;
     std::vector<Left> lefts;
+    std::vector<Joined> joins;
 };
 
 Ev to_ev(const chat_event *ev)
@@ -98,6 +105,7 @@ protected:
         sink.ctx = this;
         sink.deliver = on_deliver;
         sink.left_room = on_left;
+        sink.joined_room = on_joined;
         ops.ctx = this;
         ops.now = on_now;
         ops.log = on_log;
@@ -132,6 +140,16 @@ protected:
         EXPECT_EQ(chat_user_session(user), session);
         s->lefts.push_back(Left{user, room, chat_membership(user, room) != nullptr,
                                 chat_room_member_count(room)});
+    }
+
+    static void on_joined(void *ctx, void *session, chat_user *user, chat_room *room)
+    {
+        (void)ctx;
+        Session *s = static_cast<Session *>(session);
+        EXPECT_EQ(chat_user_session(user), session);
+        chat_member *m = chat_membership(user, room);
+        EXPECT_NE(m, nullptr) << "joined_room comes after the membership is made";
+        s->joins.push_back(Joined{room, s->evs.size(), m && chat_member_is_operator(m)});
     }
 
     // What holds for every delivered event.
@@ -865,6 +883,29 @@ TEST_F(ChatTest, PartDeliveredToAllThenRemovedThenLeftRoom)
     EXPECT_FALSE(S(b).lefts[0].still_member) << "left_room comes after the removal";
     EXPECT_EQ(S(b).lefts[0].member_count, 1u);
     EXPECT_TRUE(S(a).lefts.empty());
+}
+
+// joined_room: once per successful join, after everyone (the joiner too) got
+// the CHAT_JOIN and with the creator already an operator; never for a room
+// one is in, or for a join that failed.
+TEST_F(ChatTest, JoinedRoomComesOnceAfterTheJoinEvent)
+{
+    chat_user *a = add("alice");
+    chat_user *b = add("bob");
+    chat_room *r = join(a, "#rust");
+    ASSERT_EQ(S(a).joins.size(), 1u);
+    EXPECT_EQ(S(a).joins[0].room, r);
+    EXPECT_EQ(S(a).joins[0].events_seen, S(a).evs.size()) << "after the joiner's own JOIN";
+    EXPECT_EQ(S(a).evs.back().kind, CHAT_JOIN);
+    EXPECT_TRUE(S(a).joins[0].op) << "the creator is an operator by then";
+    join(b, "#rust");
+    ASSERT_EQ(S(b).joins.size(), 1u);
+    EXPECT_FALSE(S(b).joins[0].op);
+    EXPECT_EQ(S(a).joins.size(), 1u) << "only the joiner is called";
+    EXPECT_EQ(evs(a).back().kind, CHAT_JOIN) << "alice saw bob's JOIN first";
+    EXPECT_EQ(try_join(b, "#rust"), CHAT_ERR_ALREADY_MEMBER);
+    EXPECT_EQ(try_join(b, "no-hash"), CHAT_ERR_BAD_ROOM_NAME);
+    EXPECT_EQ(S(b).joins.size(), 1u);
 }
 
 TEST_F(ChatTest, PartNotMember)
