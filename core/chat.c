@@ -54,13 +54,20 @@ void chat_destroy(chat *c)
 
     if (!c)
         return;
-    /* Users are reached through the name map; rooms free the members. */
+    /* Users are reached through the name map (pending ones through their
+     * list); rooms free the members. */
     for (i = 0; i < c->users.cap; i++)
         if (c->users.slots[i].key) {
             chat_user *u = (chat_user *)c->users.slots[i].value;
             free(u->away);
             free(u);
         }
+    while (c->pending_head) {
+        chat_user *u = c->pending_head;
+        c->pending_head = u->pending_next;
+        free(u->away);
+        free(u);
+    }
     chat_rooms_free(c);
     name_map_free(&c->users);
     name_map_free(&c->rooms);
@@ -85,6 +92,31 @@ int64_t chat_now(const chat *c)
 }
 
 /* ---- internal helpers ------------------------------------------------- */
+
+static void silent_deliver(void *ctx, void *session, const chat_user *to, const chat_event *ev)
+{
+    (void)ctx;
+    (void)session;
+    (void)to;
+    (void)ev;
+}
+
+const chat_sink chat_silent_sink = {NULL, silent_deliver, NULL, NULL, NULL, NULL};
+
+bool chat_relayed(chat *c, const chat_op *op)
+{
+    if (!c->relay.publish || c->applying || op->actor->remote || op->actor->ghost)
+        return false;
+    return c->relay.publish(c->relay.ctx, op);
+}
+
+void chat_user_free(chat *c, chat_user *u)
+{
+    if (c->relay.forget)
+        c->relay.forget(c->relay.ctx, u);
+    free(u->away);
+    free(u);
+}
 
 chat_event chat_event_begin(chat *c, chat_event_kind kind)
 {
@@ -201,6 +233,35 @@ chat_result chat_check_name(const chat *c, const chat_user *self, const char *na
 chat_user *chat_user_add(chat *c, const char *name, size_t len, const chat_sink *sink,
                          void *session, const char *label, chat_result *err)
 {
+    return chat_user_add_ex(c, name, len, sink, session, label, NULL, NULL, err);
+}
+
+static void pending_unlink(chat *c, chat_user *u)
+{
+    if (u->pending_prev)
+        u->pending_prev->pending_next = u->pending_next;
+    else
+        c->pending_head = u->pending_next;
+    if (u->pending_next)
+        u->pending_next->pending_prev = u->pending_prev;
+    u->pending_prev = u->pending_next = NULL;
+    u->pending = false;
+}
+
+/* Put a new user in the name map and count it. */
+static chat_result user_register(chat *c, chat_user *u)
+{
+    if (name_map_put(&c->users, u->name, u->name_len, u) != 0)
+        return CHAT_ERR_NO_MEMORY;
+    c->user_count++;
+    chat_log(c, CHAT_LOG_EVENT, "register ", u->name, " (", u->label, ")", (const char *)NULL);
+    return CHAT_OK;
+}
+
+chat_user *chat_user_add_ex(chat *c, const char *name, size_t len, const chat_sink *sink,
+                            void *session, const char *label, const char *ident,
+                            const char *realname, chat_result *err)
+{
     chat_result r = chat_check_name(c, NULL, name, len, NULL);
     size_t label_len;
     chat_user *u;
@@ -225,17 +286,69 @@ chat_user *chat_user_add(chat *c, const char *name, size_t len, const chat_sink 
     u->name_len = len;
     u->sink = *sink;
     u->session = session;
-    chat_user_set_details(u, NULL, NULL, NULL);
+    chat_user_set_details(u, ident, NULL, realname);
     if (c->cfg.show_hosts)
         set_host_from_label(u);
-    if (name_map_put(&c->users, u->name, u->name_len, u) != 0) {
-        free(u);
-        *err = CHAT_ERR_NO_MEMORY;
+    /* Cluster mode: the name is the cluster's to give; wait for our turn. */
+    if (c->relay.publish && !c->applying) {
+        chat_op op = {CHAT_OP_REGISTER, u, NULL, 0, u->name, u->name_len, NULL, "", 0, false};
+        u->pending = true;
+        u->pending_next = c->pending_head;
+        if (c->pending_head)
+            c->pending_head->pending_prev = u;
+        c->pending_head = u;
+        if (chat_relayed(c, &op)) {
+            *err = CHAT_PENDING;
+            return u;
+        }
+        pending_unlink(c, u);
+    }
+    r = user_register(c, u);
+    if (r != CHAT_OK) {
+        chat_user_free(c, u);
+        *err = r;
         return NULL;
     }
-    c->user_count++;
-    chat_log(c, CHAT_LOG_EVENT, "register ", u->name, " (", u->label, ")", (const char *)NULL);
     *err = CHAT_OK;
+    return u;
+}
+
+chat_result chat_user_confirm(chat *c, chat_user *u)
+{
+    chat_result r;
+
+    if (!u->pending)
+        return CHAT_OK;
+    pending_unlink(c, u);
+    r = chat_check_name(c, NULL, u->name, u->name_len, NULL);
+    if (r == CHAT_OK)
+        r = user_register(c, u);
+    if (r != CHAT_OK) {
+        if (u->sink.refused)
+            u->sink.refused(u->sink.ctx, u->session, u, CHAT_OP_REGISTER, r, u->name);
+        chat_user_free(c, u);
+        return r;
+    }
+    if (u->sink.registered)
+        u->sink.registered(u->sink.ctx, u->session, u);
+    return CHAT_OK;
+}
+
+chat_user *chat_user_add_remote(chat *c, const char *name, size_t len, const char *ident,
+                                const char *host, const char *realname, const char *label,
+                                chat_result *err)
+{
+    bool was = c->applying;
+    chat_user *u;
+
+    c->applying = true;
+    u = chat_user_add_ex(c, name, len, &chat_silent_sink, NULL, label, ident, realname, err);
+    c->applying = was;
+    if (u) {
+        u->remote = true;
+        if (host)
+            chat_user_set_details(u, ident, host, realname);
+    }
     return u;
 }
 
@@ -247,6 +360,11 @@ chat_result chat_user_rename(chat *c, chat_user *u, const char *name, size_t len
 
     if (r != CHAT_OK)
         return r;
+    {
+        chat_op op = {CHAT_OP_RENAME, u, NULL, 0, name, len, NULL, "", 0, false};
+        if (chat_relayed(c, &op))
+            return CHAT_PENDING;
+    }
     memcpy(old, u->name, u->name_len + 1);
     name_map_remove(&c->users, u->name, u->name_len);
     memcpy(u->name, name, len);
@@ -273,6 +391,24 @@ void chat_user_remove(chat *c, chat_user *u, const char *reason, const char *tex
 {
     if (!reason)
         reason = "connection closed";
+    {
+        /* Cluster mode: others may already know a pending user (their copy
+         * goes with this QUIT); a registered one stays, as a ghost, until its
+         * QUIT comes back in the cluster's order. */
+        chat_op op = {CHAT_OP_QUIT, u, NULL, 0, NULL, 0, reason, text ? text : "", len, false};
+        bool published = !c->shutting_down && chat_relayed(c, &op);
+        if (u->pending) {
+            pending_unlink(c, u);
+            chat_user_free(c, u);
+            return;
+        }
+        if (published) {
+            u->ghost = true;
+            u->sink = chat_silent_sink;
+            u->session = NULL;
+            return;
+        }
+    }
     if (!c->shutting_down && chat_sanitize(c, text, len, CHAT_REASON_MAX_BYTES)) {
         chat_event ev = chat_event_begin(c, CHAT_QUIT);
         ev.actor = u;
@@ -289,8 +425,7 @@ void chat_user_remove(chat *c, chat_user *u, const char *reason, const char *tex
         chat_room_remove_member(c, u->rooms_head, !c->shutting_down);
     name_map_remove(&c->users, u->name, u->name_len);
     c->user_count--;
-    free(u->away);
-    free(u);
+    chat_user_free(c, u);
 }
 
 chat_user *chat_find_user(const chat *c, const char *name, size_t len)
@@ -390,6 +525,9 @@ const char *chat_user_label(const chat_user *u)
 
 void chat_user_set_away(chat *c, chat_user *u, const char *text, size_t len)
 {
+    chat_op op = {CHAT_OP_AWAY, u, NULL, 0, NULL, 0, NULL, text ? text : "", text ? len : 0, false};
+    if (chat_relayed(c, &op))
+        return;
     free(u->away);
     u->away = NULL;
     if (!text || len == 0 || !chat_sanitize(c, text, len, CHAT_AWAY_MAX_BYTES))
@@ -418,7 +556,19 @@ static chat_result send_private(chat *c, chat_event_kind kind, chat_user *from, 
                                 const char *text, size_t len)
 {
     chat_event ev;
+    chat_op op = {kind == CHAT_PRIVATE ? CHAT_OP_PRIVATE : CHAT_OP_PRIVATE_NOTICE,
+                  from,
+                  NULL,
+                  0,
+                  to->name,
+                  to->name_len,
+                  NULL,
+                  text,
+                  len,
+                  false};
 
+    if (chat_relayed(c, &op))
+        return CHAT_OK;
     if (!chat_sanitize(c, text, len, 0))
         return CHAT_ERR_NO_MEMORY;
     ev = chat_event_begin(c, kind);

@@ -55,8 +55,11 @@ typedef enum chat_result {
     CHAT_ERR_TARGET_NOT_MEMBER,
     CHAT_ERR_NOT_OPERATOR,
     CHAT_ERR_ALREADY_MEMBER, /* chat_join: not an error for the user, nothing sent */
-    CHAT_ERR_TOO_LONG        /* a topic over CHAT_TOPIC_MAX_BYTES (once sanitised);
+    CHAT_ERR_TOO_LONG,       /* a topic over CHAT_TOPIC_MAX_BYTES (once sanitised);
                               * reasons and parting words are cut instead */
+    CHAT_PENDING             /* cluster mode: handed to the cluster; the outcome comes
+                              * through the sink (registered, joined_room, the events,
+                              * or refused) once the cluster has ordered it */
 } chat_result;
 
 typedef enum chat_event_kind {
@@ -74,7 +77,9 @@ typedef enum chat_event_kind {
     CHAT_NOTICE,         /* room, actor, text: like CHAT_SAY, but never answered by bots
                           * and not kept in history (IRC's NOTICE) */
     CHAT_PRIVATE_NOTICE, /* actor -> target, text; like CHAT_PRIVATE */
-    CHAT_TOPIC_RULE      /* room, actor; flag: only operators may set the topic now */
+    CHAT_TOPIC_RULE,     /* room, actor; flag: only operators may set the topic now */
+    CHAT_SYSTEM          /* text: a word from the server itself to this user (cluster
+                          * mode: the link to the other servers is down, or back) */
 } chat_event_kind;
 
 typedef struct chat_event {
@@ -115,6 +120,16 @@ typedef struct chat_sink {
      * joins in the order the cluster's channel gives them). Queries only.
      * May be NULL. */
     void (*joined_room)(void *ctx, void *session, chat_user *user, chat_room *room);
+    /* Cluster mode only (see chat_cluster.h). A registration that returned
+     * CHAT_PENDING took effect: user is registered now. */
+    void (*registered)(void *ctx, void *session, chat_user *user);
+    /* An operation of this user that returned CHAT_PENDING or CHAT_OK was
+     * refused when the cluster applied it: why (CHAT_ERR_NAME_TAKEN for a name
+     * another server's user got first, ...); what is the chat_op_kind and
+     * subject its room or name. For a registration, user is freed after
+     * this. May be NULL. */
+    void (*refused)(void *ctx, void *session, chat_user *user, int what, chat_result why,
+                    const char *subject);
 } chat_sink;
 
 /* Log kinds, so the server can hide chat text with --quiet. */
@@ -159,9 +174,18 @@ chat_result chat_check_name(const chat *c, const chat_user *self, const char *na
 /* Register a user. label is for the log ("127.0.0.1:5000"; copied). */
 chat_user *chat_user_add(chat *c, const char *name, size_t len, const chat_sink *sink,
                          void *session, const char *label, chat_result *err);
+/* The same with IRC's details set from the start (see chat_user_set_details;
+ * NULL keeps a default), so that other servers of a cluster learn them with
+ * the name. In cluster mode *err may be CHAT_PENDING: the user exists but is
+ * not registered until sink->registered (or sink->refused) says so; until
+ * then it may only be removed. */
+chat_user *chat_user_add_ex(chat *c, const char *name, size_t len, const chat_sink *sink,
+                            void *session, const char *label, const char *ident,
+                            const char *realname, chat_result *err);
 
 /* Change a user's name; everyone sharing a room with them, and they
- * themselves, get one CHAT_RENAME. */
+ * themselves, get one CHAT_RENAME. Cluster mode: CHAT_PENDING (the rename,
+ * or sink->refused, follows). */
 chat_result chat_user_rename(chat *c, chat_user *u, const char *name, size_t len);
 
 /* The user leaves the server: everyone sharing a room gets one CHAT_QUIT
@@ -211,7 +235,8 @@ chat_room *chat_default_room(const chat *c);
  * joins a room nobody is in, becomes its operator). Every member, the joiner
  * included, gets CHAT_JOIN. *out is the room on CHAT_OK and
  * CHAT_ERR_ALREADY_MEMBER. When max_rooms is reached, the empty room unused
- * for longest is forgotten to make space (never the default room). */
+ * for longest is forgotten to make space (never the default room). Cluster
+ * mode: CHAT_PENDING, *out NULL; sink->joined_room (or refused) follows. */
 chat_result chat_join(chat *c, chat_user *u, const char *name, size_t len, chat_room **out);
 
 /* Leave: every member, the leaver included, gets CHAT_PART. */

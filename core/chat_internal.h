@@ -5,6 +5,7 @@
 #define NATTER_CORE_CHAT_INTERNAL_H
 
 #include "core/chat.h"
+#include "core/chat_cluster.h"
 #include "core/history.h"
 #include "core/namemap.h"
 #include "core/textbuf.h"
@@ -36,6 +37,12 @@ struct chat_user {
     char host[CHAT_HOST_MAX_BYTES + 1];
     char realname[CHAT_REALNAME_MAX_BYTES + 1];
     char *away; /* NULL: not away */
+    /* Cluster mode (chat_cluster.h). */
+    bool remote;  /* another server's user: sink does nothing */
+    bool pending; /* registration not confirmed yet: not in the name map */
+    bool ghost;   /* left, waiting for its QUIT to come back */
+    void *cluster;
+    chat_user *pending_prev, *pending_next;
 };
 
 struct chat_room {
@@ -77,10 +84,22 @@ struct chat {
     bool shutting_down;
     text_buf text; /* sanitised text of the event being delivered */
     text_buf log;
+    /* Cluster mode: where local operations go, and whether an operation
+     * coming back from the cluster is being carried out right now. */
+    chat_relay relay;
+    bool applying;
+    chat_user *pending_head; /* pending registrations */
 };
 
 /* chat.c */
 chat_event chat_event_begin(chat *c, chat_event_kind kind);
+/* Cluster mode: hand op to the relay instead of carrying it out? True when
+ * it was published (the caller returns at once). */
+bool chat_relayed(chat *c, const chat_op *op);
+/* Free a user struct (the relay forgets it first). */
+void chat_user_free(chat *c, chat_user *u);
+/* The sink of remote users and ghosts: delivers nothing. */
+extern const chat_sink chat_silent_sink;
 void chat_deliver(chat *c, chat_user *to, const chat_event *ev);
 void chat_deliver_room(chat *c, chat_room *r, const chat_event *ev);
 void chat_log(chat *c, int kind, ...);

@@ -7,6 +7,7 @@
  * and the default room is never in that list. */
 #include "core/chat_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -281,6 +282,13 @@ chat_result chat_join(chat *c, chat_user *u, const char *name, size_t len, chat_
     }
     if (u->room_count >= CHAT_MAX_ROOMS_PER_USER)
         return CHAT_ERR_TOO_MANY_JOINED;
+    if (!r && c->room_count >= c->cfg.max_rooms && !c->empty_head)
+        return CHAT_ERR_TOO_MANY_ROOMS;
+    {
+        chat_op op = {CHAT_OP_JOIN, u, name, len, NULL, 0, NULL, "", 0, false};
+        if (chat_relayed(c, &op))
+            return CHAT_PENDING;
+    }
     if (!r) {
         if (c->room_count >= c->cfg.max_rooms) {
             if (!c->empty_head)
@@ -331,6 +339,11 @@ chat_result chat_part(chat *c, chat_user *u, chat_room *r, const char *text, siz
 
     if (!m)
         return CHAT_ERR_NOT_MEMBER;
+    {
+        chat_op op = {CHAT_OP_PART, u, r->name, r->name_len, NULL, 0, NULL, text, len, false};
+        if (chat_relayed(c, &op))
+            return CHAT_OK;
+    }
     if (!chat_sanitize(c, text, len, CHAT_REASON_MAX_BYTES))
         return CHAT_ERR_NO_MEMORY;
     ev = room_event(c, CHAT_PART, r, u, true);
@@ -363,6 +376,22 @@ static chat_result say_in_room(chat *c, chat_event_kind kind, chat_user *u, chat
 
     if (!chat_membership(u, r))
         return CHAT_ERR_NOT_MEMBER;
+    {
+        chat_op op = {kind == CHAT_SAY      ? CHAT_OP_SAY
+                      : kind == CHAT_ACTION ? CHAT_OP_ACTION
+                                            : CHAT_OP_NOTICE,
+                      u,
+                      r->name,
+                      r->name_len,
+                      NULL,
+                      0,
+                      NULL,
+                      text,
+                      len,
+                      false};
+        if (chat_relayed(c, &op))
+            return CHAT_OK;
+    }
     if (!chat_sanitize(c, text, len, 0))
         return CHAT_ERR_NO_MEMORY;
     ev = room_event(c, kind, r, u, true);
@@ -405,6 +434,11 @@ chat_result chat_set_topic(chat *c, chat_user *u, chat_room *r, const char *text
         return CHAT_ERR_NO_MEMORY;
     if (c->text.len > CHAT_TOPIC_MAX_BYTES)
         return CHAT_ERR_TOO_LONG;
+    {
+        chat_op op = {CHAT_OP_TOPIC, u, r->name, r->name_len, NULL, 0, NULL, text, len, false};
+        if (chat_relayed(c, &op))
+            return CHAT_OK;
+    }
     if (c->text.len > 0) {
         topic = (char *)malloc(c->text.len + 1);
         if (!topic)
@@ -436,6 +470,12 @@ chat_result chat_kick(chat *c, chat_user *op, chat_room *r, chat_user *target, c
     theirs = chat_membership(target, r);
     if (!theirs)
         return CHAT_ERR_TARGET_NOT_MEMBER;
+    {
+        chat_op o = {CHAT_OP_KICK,     op,   r->name, r->name_len, target->name,
+                     target->name_len, NULL, reason,  len,         false};
+        if (chat_relayed(c, &o))
+            return CHAT_OK;
+    }
     if (!chat_sanitize(c, reason, len, CHAT_REASON_MAX_BYTES))
         return CHAT_ERR_NO_MEMORY;
     ev = room_event(c, CHAT_KICK, r, op, true);
@@ -464,6 +504,20 @@ chat_result chat_set_operator(chat *c, chat_user *op, chat_room *r, chat_user *t
     /* The only member keeps operator status: there is nobody to hand it to. */
     if (!on && r->op_count == 1 && r->member_count == 1)
         return CHAT_OK;
+    {
+        chat_op o = {on ? CHAT_OP_OP : CHAT_OP_DEOP,
+                     op,
+                     r->name,
+                     r->name_len,
+                     target->name,
+                     target->name_len,
+                     NULL,
+                     "",
+                     0,
+                     false};
+        if (chat_relayed(c, &o))
+            return CHAT_OK;
+    }
     set_op(theirs, on);
     ev = room_event(c, on ? CHAT_OP : CHAT_DEOP, r, op, false);
     set_target(&ev, target);
@@ -486,6 +540,11 @@ chat_result chat_set_topic_rule(chat *c, chat_user *op, chat_room *r, bool ops_o
         return CHAT_ERR_NOT_OPERATOR;
     if (r->topic_ops_only == ops_only)
         return CHAT_OK;
+    {
+        chat_op o = {CHAT_OP_TOPIC_RULE, op, r->name, r->name_len, NULL, 0, NULL, "", 0, ops_only};
+        if (chat_relayed(c, &o))
+            return CHAT_OK;
+    }
     r->topic_ops_only = ops_only;
     ev = room_event(c, CHAT_TOPIC_RULE, r, op, false);
     ev.flag = ops_only;
@@ -624,4 +683,89 @@ void chat_replay_history(chat *c, chat_room *r, void (*cb)(void *arg, const chat
         ev.text_len = c->text.len;
         cb(arg, &ev);
     }
+}
+
+/* ---- snapshots (cluster mode, chat_cluster.h) ------------------------- */
+
+void chat_drop_memberships(chat *c, chat_user *u)
+{
+    while (u->rooms_head) {
+        chat_room *r = u->rooms_head->room;
+        chat_room_remove_member(c, u->rooms_head, false);
+        if (u->sink.left_room)
+            u->sink.left_room(u->sink.ctx, u->session, u, r);
+    }
+}
+
+chat_room *chat_load_room(chat *c, const char *name, size_t len, const char *topic,
+                          size_t topic_len, const char *setter, int64_t topic_time, bool ops_only,
+                          int64_t created)
+{
+    chat_room *r;
+    char *copy = NULL;
+
+    if (chat_check_room_name(name, len) != NAME_OK)
+        return NULL;
+    r = chat_find_room(c, name, len);
+    if (!r) {
+        if (c->room_count >= c->cfg.max_rooms) {
+            if (!c->empty_head)
+                return NULL;
+            room_forget(c, c->empty_head);
+        }
+        r = chat_room_create(c, name, len);
+        if (!r)
+            return NULL;
+        empty_list_add(c, r);
+    }
+    if (topic_len > 0) {
+        copy = (char *)malloc(topic_len + 1);
+        if (!copy)
+            return r;
+        memcpy(copy, topic, topic_len);
+        copy[topic_len] = '\0';
+    }
+    free(r->topic);
+    r->topic = copy;
+    r->topic_len = copy ? topic_len : 0;
+    snprintf(r->topic_setter, sizeof r->topic_setter, "%s", setter ? setter : "");
+    r->topic_time = topic_time;
+    r->topic_ops_only = ops_only;
+    r->created = created;
+    history_free(&r->history);
+    history_init(&r->history, c->cfg.history);
+    return r;
+}
+
+chat_result chat_load_member(chat *c, chat_room *r, chat_user *u, bool op)
+{
+    chat_member *m = chat_membership(u, r);
+
+    if (!m) {
+        if (u->room_count >= CHAT_MAX_ROOMS_PER_USER)
+            return CHAT_ERR_TOO_MANY_JOINED;
+        m = add_member(r, u);
+        if (!m)
+            return CHAT_ERR_NO_MEMORY;
+        empty_list_remove(c, r);
+    }
+    set_op(m, op);
+    return CHAT_OK;
+}
+
+void chat_load_history(chat *c, chat_room *r, chat_event_kind kind, int64_t time, const char *name,
+                       const char *text, size_t text_len)
+{
+    history_entry e;
+
+    (void)c;
+    if (kind != CHAT_SAY && kind != CHAT_ACTION && kind != CHAT_TOPIC)
+        return;
+    e.kind = (int)kind;
+    e.time = time;
+    e.name = name;
+    e.name_len = strlen(name);
+    e.text = text;
+    e.text_len = text_len;
+    (void)history_add(&r->history, &e);
 }

@@ -45,9 +45,19 @@ static void join_one(irc_fe *fe, irc_session *s, const char *name, size_t len)
 
     switch (res) {
     case CHAT_OK:
-        break; /* irc_joined_room has sent the topic and names */
+    case CHAT_PENDING:
+        break; /* irc_joined_room sends the topic and names (cluster mode: later) */
     case CHAT_ERR_ALREADY_MEMBER:
         break; /* IRC servers ignore a JOIN of a channel one is in */
+    default:
+        irc_join_refused(fe, s, res, name, len);
+        break;
+    }
+}
+
+void irc_join_refused(irc_fe *fe, irc_session *s, chat_result res, const char *name, size_t len)
+{
+    switch (res) {
     case CHAT_ERR_BAD_ROOM_NAME:
         irc_numeric_echo(fe, s, "479", name, len, "Illegal channel name");
         break;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/chat_cluster.h"
 #include "core/names.h"
 #include "core/utf8.h"
 
@@ -152,6 +153,8 @@ irc_fe *irc_fe_create(chat *c, const irc_fe_config *cfg, const frontend_io *io)
     fe->sink.deliver = irc_deliver;
     fe->sink.left_room = NULL;
     fe->sink.joined_room = irc_joined_room;
+    fe->sink.registered = irc_registered;
+    fe->sink.refused = irc_refused;
     if (!fe->server_name || !fe->network || !fe->version || !fe->created || !fe->parse_buf ||
         (cfg->motd && !fe->motd)) {
         irc_fe_destroy(fe);
@@ -250,6 +253,11 @@ static void session_free(irc_fe *fe, irc_session *s)
 /* The user (if any) leaves the chat; the session stays for the caller. */
 static void leave_chat(irc_fe *fe, irc_session *s, const char *reason, const char *text, size_t len)
 {
+    if (s->pending) {
+        /* A nick still waiting for the cluster's answer goes too. */
+        chat_user_remove(fe->chat, s->pending, reason, NULL, 0);
+        s->pending = NULL;
+    }
     if (s->user) {
         chat_user_remove(fe->chat, s->user, reason, text, len);
         s->user = NULL;
@@ -377,9 +385,10 @@ static void try_register(irc_fe *fe, irc_session *s)
     chat_result err;
     chat_user *u;
 
-    if (s->user || !s->has_nick || !s->has_user || s->cap_negotiating)
+    if (s->user || s->pending || !s->has_nick || !s->has_user || s->cap_negotiating)
         return;
-    u = chat_user_add(fe->chat, s->nick, strlen(s->nick), &fe->sink, s, s->peer, &err);
+    u = chat_user_add_ex(fe->chat, s->nick, strlen(s->nick), &fe->sink, s, s->peer, s->ident,
+                         s->realname, &err);
     if (!u) {
         if (err == CHAT_ERR_NAME_TAKEN) {
             /* Addressed to "*": the client never held the nick. */
@@ -391,10 +400,61 @@ static void try_register(irc_fe *fe, irc_session *s)
         }
         return;
     }
-    chat_user_set_details(u, s->ident, NULL, s->realname);
+    if (err == CHAT_PENDING) {
+        s->pending = u; /* cluster mode: irc_registered or irc_refused follows */
+        return;
+    }
+    irc_registered(fe, s, u);
+}
+
+void irc_registered(void *ctx, void *session, chat_user *u)
+{
+    irc_fe *fe = (irc_fe *)ctx;
+    irc_session *s = (irc_session *)session;
+
+    s->pending = NULL;
     s->user = u;
     fe->registered++;
     irc_send_welcome(fe, s);
+}
+
+/* Cluster mode: the nick went to another server's user first, or a JOIN or
+ * a target changed before our turn came. */
+void irc_refused(void *ctx, void *session, chat_user *u, int what, chat_result why,
+                 const char *subject)
+{
+    irc_fe *fe = (irc_fe *)ctx;
+    irc_session *s = (irc_session *)session;
+    size_t n = strlen(subject);
+
+    (void)u;
+    switch (what) {
+    case CHAT_OP_REGISTER:
+        s->pending = NULL;
+        s->has_nick = false;
+        irc_numeric_echo(fe, s, "433", subject, n, "Nickname is already in use");
+        break;
+    case CHAT_OP_RENAME:
+        irc_numeric_echo(fe, s, "433", subject, n, "Nickname is already in use");
+        break;
+    case CHAT_OP_JOIN:
+        irc_join_refused(fe, s, why, subject, n);
+        break;
+    case CHAT_OP_PRIVATE:
+    case CHAT_OP_PRIVATE_NOTICE:
+        irc_numeric_echo(fe, s, "401", subject, n, "No such nick/channel");
+        break;
+    default:
+        if (why == CHAT_ERR_NOT_OPERATOR)
+            irc_numeric_echo(fe, s, "482", subject, n, "You're not channel operator");
+        else if (why == CHAT_ERR_TARGET_NOT_MEMBER || why == CHAT_ERR_NO_SUCH_USER)
+            irc_numeric_echo(fe, s, "441", subject, n, "They aren't on that channel");
+        else if (why == CHAT_ERR_NO_SUCH_ROOM)
+            irc_numeric_echo(fe, s, "403", subject, n, "No such channel");
+        else
+            irc_numeric_echo(fe, s, "442", subject, n, "You're not on that channel");
+        break;
+    }
 }
 
 /* 432/433 for a nick, or true when it may be taken. */
@@ -424,6 +484,8 @@ static void cmd_nick(irc_fe *fe, irc_session *s, const irc_msg *m)
         irc_cmd_nick_registered(fe, s, m);
         return;
     }
+    if (s->pending)
+        return; /* the cluster is deciding on the last one */
     if (!nick_ok(fe, s, m->params[0], m->param_len[0]))
         return;
     memcpy(s->nick, m->params[0], m->param_len[0] + 1);

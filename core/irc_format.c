@@ -235,6 +235,18 @@ void irc_deliver(void *ctx, void *session, const chat_user *to, const chat_event
     irc_session *s = (irc_session *)session;
     int variant = 0;
 
+    /* A word from the server to this user: a server notice to the nick. */
+    if (ev->kind == CHAT_SYSTEM) {
+        tb_reset(&fe->line);
+        tb_putc(&fe->line, ':');
+        tb_puts(&fe->line, fe->server_name);
+        tb_puts(&fe->line, " NOTICE ");
+        tb_puts(&fe->line, irc_target_nick(s));
+        tb_puts(&fe->line, " :*** ");
+        tb_append(&fe->line, ev->text, ev->text_len);
+        irc_send(fe, s);
+        return;
+    }
     /* Without echo-message an IRC client does not get its own messages
      * back (it shows them itself). */
     if (is_message(ev->kind) && ev->actor == to && !(s->caps & IRC_CAP_ECHO_MESSAGE)) {

@@ -47,6 +47,7 @@ struct irc_session {
     irc_session *next;
     void *conn;
     chat_user *user;               /* NULL until registered */
+    chat_user *pending;            /* cluster mode: the nick, until the cluster says yes */
     char nick[NAME_MAX_BYTES + 1]; /* chosen before registration */
     bool has_nick;
     bool has_user;
@@ -121,6 +122,12 @@ void irc_deliver(void *ctx, void *session, const chat_user *to, const chat_event
 void irc_send_join_info(irc_fe *fe, irc_session *s, chat_room *r);
 /* The sink's joined_room callback (irc_cmd_channel.c). */
 void irc_joined_room(void *ctx, void *session, chat_user *user, chat_room *room);
+/* The sink's registered and refused callbacks (irc_fe.c, cluster mode). */
+void irc_registered(void *ctx, void *session, chat_user *user);
+void irc_refused(void *ctx, void *session, chat_user *user, int what, chat_result why,
+                 const char *subject);
+/* The numeric for a JOIN that could not be done (irc_cmd_channel.c). */
+void irc_join_refused(irc_fe *fe, irc_session *s, chat_result res, const char *name, size_t len);
 void irc_send_names(irc_fe *fe, irc_session *s, chat_room *r);
 void irc_send_topic(irc_fe *fe, irc_session *s, chat_room *r, bool say_none);
 

@@ -189,11 +189,22 @@ void nfe_join(natter_fe *fe, natter_session *s, const char *name, size_t len)
 
     switch (res) {
     case CHAT_OK:
-        break; /* nfe_joined_room has shown the room */
+    case CHAT_PENDING:
+        break; /* nfe_joined_room shows the room (cluster mode: once it is ours) */
     case CHAT_ERR_ALREADY_MEMBER:
         /* Joining a room you are in only makes it current. */
         nfe_set_current(fe, s, r);
         break;
+    default:
+        nfe_join_refused(fe, s, res, name, len);
+        break;
+    }
+}
+
+void nfe_join_refused(natter_fe *fe, natter_session *s, chat_result res, const char *name,
+                      size_t len)
+{
+    switch (res) {
     case CHAT_ERR_BAD_ROOM_NAME:
         reply_bad_room_name(fe, s, name, len);
         break;

@@ -25,7 +25,7 @@ void nfe_cmd_nick(natter_fe *fe, natter_session *s, const char *arg, size_t n)
         return;
     }
     r = chat_user_rename(fe->chat, s->user, arg, n);
-    if (r != CHAT_OK)
+    if (r != CHAT_OK && r != CHAT_PENDING)
         nfe_reply(fe, s, "! The server is out of memory; your name is unchanged.",
                   (const char *)NULL);
 }

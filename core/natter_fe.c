@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/chat_cluster.h"
 #include "core/names.h"
 #include "core/utf8.h"
 
@@ -146,6 +147,8 @@ natter_fe *natter_fe_create(chat *c, const natter_fe_config *cfg, const frontend
     fe->sink.deliver = nfe_deliver;
     fe->sink.left_room = nfe_left_room;
     fe->sink.joined_room = nfe_joined_room;
+    fe->sink.registered = nfe_registered;
+    fe->sink.refused = nfe_refused;
     return fe;
 }
 
@@ -208,6 +211,15 @@ natter_session *natter_fe_connected(natter_fe *fe, void *conn, const char *peer)
     return s;
 }
 
+/* A name still waiting for the cluster's answer goes with its session. */
+static void forget_pending(natter_fe *fe, natter_session *s)
+{
+    if (s->pending) {
+        chat_user_remove(fe->chat, s->pending, "connection closed", NULL, 0);
+        s->pending = NULL;
+    }
+}
+
 /* Forget s (the user, if any, must already be gone) and free it. */
 static void session_free(natter_fe *fe, natter_session *s)
 {
@@ -231,6 +243,7 @@ void natter_fe_left(natter_fe *fe, natter_session *s, const char *reason)
         chat_user_remove(fe->chat, s->user, reason, NULL, 0);
         fe->named--;
     } else {
+        forget_pending(fe, s);
         nfe_log(fe, CHAT_LOG_EVENT, "disconnect ", s->peer, " (", reason, ")", (const char *)NULL);
     }
     session_free(fe, s);
@@ -248,6 +261,7 @@ void nfe_cmd_quit(natter_fe *fe, natter_session *s, const char *arg, size_t n)
         chat_user_remove(fe->chat, s->user, "quit", arg, n);
         fe->named--;
     } else {
+        forget_pending(fe, s);
         nfe_log(fe, CHAT_LOG_EVENT, "disconnect ", s->peer, " (quit)", (const char *)NULL);
     }
     session_free(fe, s);
@@ -264,6 +278,7 @@ static void name_timeout(natter_fe *fe, natter_session *s)
     tb_put_size(&fe->line, (size_t)(fe->cfg.register_timeout_ms / 1000));
     tb_puts(&fe->line, " s); closing.");
     nfe_end_send(fe, s);
+    forget_pending(fe, s);
     nfe_log(fe, CHAT_LOG_EVENT, "disconnect ", s->peer, " (no name in time)", (const char *)NULL);
     session_free(fe, s);
     fe->io.close(fe->io.ctx, conn);
@@ -362,6 +377,22 @@ static void choose_name(natter_fe *fe, natter_session *s, const char *name, size
         nfe_reply(fe, s, "! The server is out of memory. Choose another name:", (const char *)NULL);
         return;
     }
+    if (err == CHAT_PENDING) {
+        /* Cluster mode: the other servers may be giving the name to someone
+         * this very moment; nfe_registered or nfe_refused follows. */
+        s->pending = u;
+        return;
+    }
+    nfe_registered(fe, s, u);
+}
+
+/* The name is this user's: welcome, and into the default room. */
+void nfe_registered(void *ctx, void *session, chat_user *u)
+{
+    natter_fe *fe = (natter_fe *)ctx;
+    natter_session *s = (natter_session *)session;
+
+    s->pending = NULL;
     s->user = u;
     fe->named++;
 
@@ -379,6 +410,47 @@ static void choose_name(natter_fe *fe, natter_session *s, const char *name, size
         const char *def = chat_room_name(chat_default_room(fe->chat));
         nfe_join(fe, s, def, strlen(def));
     }
+}
+
+/* Something the cluster would not do after all: the name was given to
+ * someone on another server first, or the room or person changed meanwhile. */
+void nfe_refused(void *ctx, void *session, chat_user *u, int what, chat_result why,
+                 const char *subject)
+{
+    natter_fe *fe = (natter_fe *)ctx;
+    natter_session *s = (natter_session *)session;
+    size_t n = strlen(subject);
+
+    (void)u;
+    nfe_begin(fe);
+    switch (what) {
+    case CHAT_OP_REGISTER:
+        s->pending = NULL;
+        tb_puts(&fe->line, "! Name \"");
+        tb_append_sanitized(&fe->line, subject, n);
+        tb_puts(&fe->line, "\" was just taken on another server. Choose another name:");
+        break;
+    case CHAT_OP_RENAME:
+        tb_puts(&fe->line, "! Name \"");
+        tb_append_sanitized(&fe->line, subject, n);
+        tb_puts(&fe->line, "\" was just taken on another server; your name is unchanged.");
+        break;
+    case CHAT_OP_JOIN:
+        nfe_join_refused(fe, s, why, subject, n);
+        return;
+    default:
+        tb_puts(&fe->line, "! Not done: ");
+        tb_puts(&fe->line, why == CHAT_ERR_NOT_MEMBER          ? "you are no longer in "
+                           : why == CHAT_ERR_NOT_OPERATOR      ? "you are no longer an operator in "
+                           : why == CHAT_ERR_NO_SUCH_USER      ? "nobody is called "
+                           : why == CHAT_ERR_TARGET_NOT_MEMBER ? "they are no longer in the room "
+                           : why == CHAT_ERR_NO_SUCH_ROOM      ? "there is no room "
+                                                               : "the server could not do it: ");
+        tb_append_sanitized(&fe->line, subject, n);
+        tb_puts(&fe->line, ".");
+        break;
+    }
+    nfe_end_send(fe, s);
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
@@ -445,6 +517,11 @@ void natter_fe_line(natter_fe *fe, natter_session *s, const char *line, size_t l
     s->last_line_ms = fe->now_ms;
     if (is_blank_line(line, len))
         return; /* empty or all blanks: ignored everywhere, no reply */
+    if (s->pending && !(line[0] == '/' && len >= 5 && memcmp(line, "/quit", 5) == 0)) {
+        nfe_reply(fe, s, "! Still waiting for the other servers to confirm your name.",
+                  (const char *)NULL);
+        return;
+    }
     if (line[0] == '/')
         run_command(fe, s, line, len);
     else if (!s->user)

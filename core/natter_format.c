@@ -87,6 +87,12 @@ bool nfe_format_event(natter_fe *fe, text_buf *b, const chat_event *ev, bool to_
         return tb_ok(b) && b->len > 0;
     }
 
+    if (ev->kind == CHAT_SYSTEM) {
+        tb_puts(b, "*** ");
+        tb_append(b, ev->text, ev->text_len);
+        tb_puts(b, "\r\n");
+        return tb_ok(b);
+    }
     nfe_put_stamp(fe, b, ev->time, ev->replay);
     if (ev->room_name) {
         tb_puts(b, ev->room_name);

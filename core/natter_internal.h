@@ -18,6 +18,7 @@ struct natter_session {
     natter_session *next;
     void *conn;
     chat_user *user;    /* NULL until a name is chosen */
+    chat_user *pending; /* cluster mode: the name chosen, until the cluster says yes */
     chat_room *current; /* where plain lines go; NULL: no room */
     uint64_t connected_ms;
     uint64_t last_line_ms;
@@ -75,6 +76,13 @@ natter_cmd nfe_cmd_kick, nfe_cmd_op, nfe_cmd_deop;
 void nfe_join(natter_fe *fe, natter_session *s, const char *name, size_t len);
 /* A plain line to the current room. */
 void nfe_say(natter_fe *fe, natter_session *s, const char *text, size_t n, bool action);
+/* The sink's registered and refused callbacks (natter_fe.c). */
+void nfe_registered(void *ctx, void *session, chat_user *user);
+void nfe_refused(void *ctx, void *session, chat_user *user, int what, chat_result why,
+                 const char *subject);
+/* The reply to a /join that could not be done (natter_cmd_rooms.c). */
+void nfe_join_refused(natter_fe *fe, natter_session *s, chat_result res, const char *name,
+                      size_t len);
 /* The sink's left_room and joined_room callbacks. */
 void nfe_left_room(void *ctx, void *session, chat_user *user, chat_room *room);
 void nfe_joined_room(void *ctx, void *session, chat_user *user, chat_room *room);

@@ -100,6 +100,8 @@ redis_link *redis_link_create(const redis_link_config *cfg, const redis_link_han
 void redis_link_destroy(redis_link *l);
 
 bool redis_link_is_up(const redis_link *l);
+/* Bytes queued for Redis and not yet written. */
+bool redis_link_has_output(const redis_link *l);
 
 /* Loop integration: add the connections' sockets for what hiredis waits
  * for; after the wait, read and write what is ready and run the timers. */

@@ -421,6 +421,11 @@ void redis_link_destroy(redis_link *l)
     free_link(l);
 }
 
+bool redis_link_has_output(const redis_link *l)
+{
+    return l->cmd.ac && pending_bytes(l->cmd.ac) > 0;
+}
+
 bool redis_link_is_up(const redis_link *l)
 {
     return l->state == LINK_UP && !l->failed;

@@ -25,7 +25,10 @@
 #include "core/linebuf.h"
 #include "core/ratelimit.h"
 #include "core/chat.h"
+#include "core/cluster.h"
 #include "core/irc_fe.h"
+#include "core/redis_link.h"
+#include "core/redis_url.h"
 #include "core/natter_fe.h"
 #include "core/transport.h"
 #include "platform/clock.h"
@@ -114,6 +117,7 @@ typedef struct stamp_cache {
 
 struct server {
     stamp_cache stamp;
+    cluster *cluster; /* NULL without --cluster */
     server_config cfg;
     net_socket listeners[SERVER_MAX_LISTENERS];
     const frontend *listener_fe[SERVER_MAX_LISTENERS];
@@ -477,6 +481,48 @@ static int create_chat(server *s)
     return 0;
 }
 
+static void cluster_log_cb(void *ctx, const char *line)
+{
+    server_log((server *)ctx, CHAT_LOG_EVENT, "%s", line);
+}
+
+/* --cluster: parse the URL, resolve Redis's host (blocking, but before the
+ * loop runs), name this node, link. */
+static int start_cluster(server *s, char *err, size_t err_len)
+{
+    const server_config *cfg = &s->cfg;
+    redis_url url;
+    char reason[200], address[64], node[CLUSTER_NODE_MAX + 1];
+
+    if (!redis_link_available()) {
+        snprintf(err, err_len, "cluster mode is not available in this build");
+        return -1;
+    }
+    if (redis_url_parse(cfg->cluster_url, &url, reason, sizeof reason) != 0) {
+        snprintf(err, err_len, "--cluster: %s", reason);
+        return -1;
+    }
+    if (net_resolve_address(url.host, address, sizeof address, reason, sizeof reason) != 0) {
+        snprintf(err, err_len, "--cluster: cannot resolve %s: %s", url.host, reason);
+        return -1;
+    }
+    if (cfg->node_name) {
+        snprintf(node, sizeof node, "%s", cfg->node_name);
+    } else {
+        char host[256];
+        snprintf(node, sizeof node, "%s:%d", net_host_name(host, sizeof host), server_port(s));
+    }
+    cluster_config cc = {address, url.port, url.password[0] ? url.password : cfg->redis_password,
+                         url.db,  node,     cfg->cluster_lease_ms};
+    s->cluster =
+        cluster_create(s->chat, &cc, cluster_log_cb, s, clock_monotonic_ms(), err, err_len);
+    if (!s->cluster)
+        return -1;
+    server_log(s, CHAT_LOG_EVENT, "cluster: node %s, Redis at %s:%d (database %d)", node, address,
+               url.port, url.db);
+    return 0;
+}
+
 server *server_create(const server_config *cfg, char *err, size_t err_len)
 {
     char reason[256] = "";
@@ -500,7 +546,8 @@ server *server_create(const server_config *cfg, char *err, size_t err_len)
         server_destroy(s);
         return NULL;
     }
-    if (load_tls(s, err, err_len) != 0 || open_listeners(s, err, err_len) != 0) {
+    if (load_tls(s, err, err_len) != 0 || open_listeners(s, err, err_len) != 0 ||
+        (cfg->cluster_url && start_cluster(s, err, err_len) != 0)) {
         server_destroy(s);
         return NULL;
     }
@@ -550,6 +597,7 @@ void server_destroy(server *s)
     free(s->departing.items);
     free(s->dirty.items);
     free(s->closing.items);
+    cluster_destroy(s->cluster);
     /* Sessions first: they refer to users the chat owns. */
     if (s->natter)
         natter_fe_destroy(s->natter);
@@ -1018,9 +1066,15 @@ static uint64_t build_poll_sets(server *s, bool accepting, uint64_t now)
     uint64_t next_timer = 0;
     net_poll_clear(s->poll);
     net_poll_add(s->poll, s->wake[0], NET_POLL_READ);
+    if (s->cluster) {
+        uint64_t d = cluster_next_deadline(s->cluster);
+        cluster_add_to_poll(s->cluster, s->poll);
+        if (d != UINT64_MAX)
+            next_timer = d > now ? d : now;
+    }
     if (accepting) {
         if (s->accept_resume_ms > now)
-            next_timer = s->accept_resume_ms;
+            next_timer = earlier(next_timer, s->accept_resume_ms);
         else
             for (int i = 0; i < s->listener_count; i++)
                 net_poll_add(s->poll, s->listeners[i], NET_POLL_READ);
@@ -1100,6 +1154,10 @@ static void run_iteration(server *s, bool accepting)
             if (s->fes[i].tick)
                 s->fes[i].tick(s->fes[i].fe, now);
 
+    /* The other nodes' changes (and ours, back from the cluster). */
+    if (s->cluster)
+        cluster_service(s->cluster, s->poll, now);
+
     if (accepting && ready > 0 && s->accept_resume_ms <= now)
         for (int i = 0; i < s->listener_count; i++)
             if (net_poll_ready(s->poll, s->listeners[i]) & NET_POLL_READ)
@@ -1155,6 +1213,9 @@ static void shut_down(server *s)
     s->coalesce_us = 0;
     for (int i = 0; i < s->fe_count; i++)
         s->fes[i].shutdown(s->fes[i].fe);
+    /* The other nodes drop our users at once, not a lease later. */
+    if (s->cluster)
+        cluster_shutdown(s->cluster);
     chat_shutdown(s->chat);
     for (size_t i = 0; i < s->conn_count; i++) {
         connection *c = s->conns[i];
@@ -1165,7 +1226,8 @@ static void shut_down(server *s)
         if (c->deadline_ms > give_up)
             c->deadline_ms = give_up;
     }
-    while (s->conn_count > 0 && clock_monotonic_ms() < give_up)
+    while ((s->conn_count > 0 || (s->cluster && cluster_has_output(s->cluster))) &&
+           clock_monotonic_ms() < give_up)
         run_iteration(s, false);
     for (size_t i = 0; i < s->conn_count; i++)
         connection_free(s->conns[i]);

@@ -79,6 +79,14 @@ typedef struct server_config {
      * iteration, no waiting) and the longest a connection may wait. */
     unsigned send_budget;
     unsigned coalesce_max_ms;
+    /* Cluster mode (docs/cluster.md): redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]
+     * or NULL; this node's name (NULL: host name and natter port); the
+     * Redis password when the URL has none; how long a silent node keeps
+     * its users (0: 15 s). */
+    const char *cluster_url;
+    const char *node_name;
+    const char *redis_password;
+    uint64_t cluster_lease_ms;
     /* Log lines (CHAT_LOG_EVENT / CHAT_LOG_CHAT), no line end; may be NULL. */
     void (*log)(void *ctx, int kind, const char *text);
     void *log_ctx;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #ifdef _WIN32
-typedef uintptr_t net_socket;           /* SOCKET is UINT_PTR */
+typedef uintptr_t net_socket; /* SOCKET is UINT_PTR */
 #define NET_INVALID_SOCKET (~(net_socket)0)
 #else
 typedef int net_socket;
@@ -20,8 +20,8 @@ typedef int net_socket;
 #endif
 
 /* Portable results. Byte-count functions return >= 0 on success. */
-#define NET_WOULD_BLOCK (-1)  /* nothing to do now; wait for readiness */
-#define NET_ERROR       (-2)  /* failed; see net_last_error() */
+#define NET_WOULD_BLOCK (-1) /* nothing to do now; wait for readiness */
+#define NET_ERROR       (-2) /* failed; see net_last_error() */
 
 /* WSAStartup on Windows (and SIGPIPE off on systems without MSG_NOSIGNAL or
  * SO_NOSIGPIPE); a no-op elsewhere. Returns 0 or NET_ERROR. Pairs nest. */
@@ -40,8 +40,8 @@ void net_cleanup(void);
  * Sockets are non-blocking with SO_REUSEADDR (POSIX) / SO_EXCLUSIVEADDRUSE
  * (Windows). Returns how many sockets were stored in out[] (>= 1) or
  * NET_ERROR with a readable reason in err. */
-int net_listen(const char *host, const char *port, net_socket *out, int max_out,
-               char *err, size_t err_len);
+int net_listen(const char *host, const char *port, net_socket *out, int max_out, char *err,
+               size_t err_len);
 
 /* Accept one pending connection, non-blocking, with TCP_NODELAY set.
  * Returns NET_WOULD_BLOCK when none is pending. */
@@ -51,8 +51,8 @@ int net_accept(net_socket listener, net_socket *out);
  * the socket comes back in blocking mode with TCP_NODELAY. Returns 0 or
  * NET_ERROR with a readable reason in err. timeout_ms <= 0 means the OS
  * default. */
-int net_connect(const char *host, const char *port, net_socket *out,
-                long timeout_ms, char *err, size_t err_len);
+int net_connect(const char *host, const char *port, net_socket *out, long timeout_ms, char *err,
+                size_t err_len);
 
 int net_set_nonblocking(net_socket s, bool on);
 void net_close(net_socket s);
@@ -90,6 +90,11 @@ const char *net_local_name(net_socket s, char *buf, size_t len);
 int net_local_port(net_socket s);
 /* This machine's host name ("localhost" if it cannot be told). */
 const char *net_host_name(char *buf, size_t len);
+
+/* The first address host resolves to, as numeric text ("127.0.0.1",
+ * "::1") in out. Blocking (getaddrinfo): for start-up, before the loop
+ * runs. Returns 0, or NET_ERROR with a reason in err. */
+int net_resolve_address(const char *host, char *out, size_t out_len, char *err, size_t err_len);
 
 /* A connected pair of non-blocking sockets, used to wake a select() from
  * another thread or a signal handler (socketpair on POSIX, a loopback TCP

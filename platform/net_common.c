@@ -153,8 +153,8 @@ int net_local_port(net_socket s)
 
 /* ---- resolving -------------------------------------------------------- */
 
-static int resolve(const char *host, const char *port, int family, int flags,
-                   struct addrinfo **out, char *err, size_t err_len)
+static int resolve(const char *host, const char *port, int family, int flags, struct addrinfo **out,
+                   char *err, size_t err_len)
 {
     struct addrinfo hints;
     int rc;
@@ -171,10 +171,24 @@ static int resolve(const char *host, const char *port, int family, int flags,
     return 0;
 }
 
+int net_resolve_address(const char *host, char *out, size_t out_len, char *err, size_t err_len)
+{
+    struct addrinfo *ai = NULL;
+    if (resolve(host, NULL, AF_UNSPEC, 0, &ai, err, err_len) != 0)
+        return NET_ERROR;
+    int rc = getnameinfo(ai->ai_addr, (socklen_t)ai->ai_addrlen, out, (socklen_t)out_len, NULL, 0,
+                         NI_NUMERICHOST);
+    freeaddrinfo(ai);
+    if (rc != 0) {
+        net_os_set_resolve_error(rc, err, err_len);
+        return NET_ERROR;
+    }
+    return 0;
+}
+
 /* ---- listening -------------------------------------------------------- */
 
-net_socket net_open_listener(const struct sockaddr_storage *addr, socklen_t addr_len,
-                             bool v6only)
+net_socket net_open_listener(const struct sockaddr_storage *addr, socklen_t addr_len, bool v6only)
 {
     net_socket s = socket(addr->ss_family, SOCK_STREAM, IPPROTO_TCP);
     if (s == NET_INVALID_SOCKET)
@@ -254,8 +268,8 @@ static bool same_address_earlier(const struct addrinfo *list, const struct addri
  * (::1 with IPv6 off) are skipped; any other failure undoes the lot, so the
  * server never runs on half of what was asked. With port "0" the first
  * socket's port is reused for the rest. */
-static int listen_each(const struct addrinfo *list, net_socket *out, int max_out,
-                       char *err, size_t err_len)
+static int listen_each(const struct addrinfo *list, net_socket *out, int max_out, char *err,
+                       size_t err_len)
 {
     const struct addrinfo *ai;
     int count = 0, port = 0, skipped_err = 0, i;
@@ -295,8 +309,8 @@ static bool is_any_host(const char *host)
     return host == NULL || host[0] == '\0' || strcmp(host, "*") == 0;
 }
 
-int net_listen(const char *host, const char *port, net_socket *out, int max_out,
-               char *err, size_t err_len)
+int net_listen(const char *host, const char *port, net_socket *out, int max_out, char *err,
+               size_t err_len)
 {
     struct addrinfo *list = NULL;
     int attempt, n = NET_ERROR;
@@ -367,8 +381,8 @@ fail:
     return NET_INVALID_SOCKET;
 }
 
-int net_connect(const char *host, const char *port, net_socket *out,
-                long timeout_ms, char *err, size_t err_len)
+int net_connect(const char *host, const char *port, net_socket *out, long timeout_ms, char *err,
+                size_t err_len)
 {
     struct addrinfo *list = NULL, *ai;
     net_socket s = NET_INVALID_SOCKET;

@@ -75,6 +75,14 @@ static const char usage_text[] =
     "                          (default 10)\n"
     "      (SIGHUP reloads the certificate and key for new connections)\n"
     "\n"
+    "Cluster (several servers, one chat, through Redis; see docs/cluster.md):\n"
+    "      --cluster URL       redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]; every server\n"
+    "                          given the same Redis and database is one chat\n"
+    "                          (password also from NATTER_REDIS_PASSWORD)\n"
+    "      --node-name NAME    this server's name in the cluster (default HOST:PORT)\n"
+    "      --cluster-lease S   a server silent for S seconds is taken for dead and its\n"
+    "                          users leave (default 15)\n"
+    "\n"
     "  -q, --quiet             do not log chat text (connections are still logged)\n"
     "  -V, --version           print the version and exit\n"
     "  -h, --help              print this help and exit\n";
@@ -247,7 +255,10 @@ static int parse_options(int argc, char **argv, server_options *opt)
                                                  "--tls-key",
                                                  "--tls-port",
                                                  "--irc-tls-port",
-                                                 "--tls-handshake-timeout"};
+                                                 "--tls-handshake-timeout",
+                                                 "--cluster",
+                                                 "--node-name",
+                                                 "--cluster-lease"};
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             if (!strcmp(arg, with_value[k]))
@@ -391,6 +402,20 @@ static int parse_options(int argc, char **argv, server_options *opt)
                 opt->cfg.irc_tls_port = n == 0 ? NULL : text;
             else
                 opt->cfg.tls_port = n == 0 ? NULL : text;
+        } else if (!strcmp(arg, "--cluster")) {
+            opt->cfg.cluster_url = value;
+        } else if (!strcmp(arg, "--node-name")) {
+            if (!*value) {
+                fail("--node-name needs a name");
+                return 1;
+            }
+            opt->cfg.node_name = value;
+        } else if (!strcmp(arg, "--cluster-lease")) {
+            if (!parse_number(value, 1, 3600, false, &n)) {
+                fail("invalid --cluster-lease '%s' (use 1 to 3600 seconds)", value);
+                return 1;
+            }
+            opt->cfg.cluster_lease_ms = (uint64_t)n * 1000;
         } else if (!strcmp(arg, "--tls-handshake-timeout")) {
             if (!parse_number(value, 1, 3600, false, &n)) {
                 fail("invalid --tls-handshake-timeout '%s' (use 1 to 3600 seconds)", value);
@@ -405,6 +430,12 @@ static int parse_options(int argc, char **argv, server_options *opt)
             opt->cfg.burst = (unsigned)n;
         }
     }
+    if ((opt->cfg.node_name || opt->cfg.cluster_lease_ms) && !opt->cfg.cluster_url) {
+        fail("--node-name and --cluster-lease need --cluster");
+        return 1;
+    }
+    /* The password may stay out of the command line (ps shows it). */
+    opt->cfg.redis_password = getenv("NATTER_REDIS_PASSWORD");
     /* A limit on line length beyond what fits in the output queue would
      * drop every sender of a long line as "too slow". */
     if (opt->cfg.max_queue < opt->cfg.max_line * 4) {
