@@ -708,10 +708,12 @@ static void start_sync(cluster *cl, bool say_lost_self);
 static void apply_lost(cluster *cl, const cluster_msg *m, bool own)
 {
     char reason[64];
-    if (m->nfields < 4 || own)
+    if (m->nfields < 4)
         return;
     const cluster_field *node = &m->fields[2];
     if (field_eq(node, cl->node)) {
+        if (own)
+            return; /* our own goodbye to copies of us from before */
         /* The others have dropped our users: join again. */
         cl_log(cl, "cluster: node %.*s declared this node lost; joining again",
                (int)m->fields[0].len, m->fields[0].data);

@@ -48,6 +48,8 @@ public:
     // SIGTERM, then wait up to timeout_ms for it to exit. Returns its exit
     // status, or -1 if it was killed by a signal or did not exit in time.
     int terminate(int timeout_ms);
+    // SIGKILL: a crash, no goodbye.
+    void kill() { process_.kill(); }
 
 private:
     ChildProcess process_;  // killed, if still running, when this is destroyed
