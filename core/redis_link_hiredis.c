@@ -467,6 +467,9 @@ static void heartbeat(redis_link *l, uint64_t now)
             l->ping_outstanding = true;
             l->ping_sent_ms = now;
             l->next_ping_ms = now + PING_EVERY_MS;
+        } else {
+            /* hiredis refuses commands on a connection it is closing. */
+            link_fail(l, "the connection to Redis is closing");
         }
     }
 }
@@ -529,8 +532,10 @@ static bool may_send(redis_link *l)
         return false;
     /* Going down already (hiredis is running the lost replies' callbacks):
      * its own reason will follow. */
-    if (l->cmd.ac->c.flags & (REDIS_DISCONNECTING | REDIS_FREEING))
+    if (l->cmd.ac->c.flags & (REDIS_DISCONNECTING | REDIS_FREEING)) {
+        link_fail(l, "the connection to Redis is closing");
         return false;
+    }
     if (l->unsent_after_write > l->max_pending) {
         link_fail(l, "Redis is not keeping up: %zu bytes not taken", l->unsent_after_write);
         return false;
