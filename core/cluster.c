@@ -1134,11 +1134,15 @@ void cluster_destroy(cluster *cl)
     if (!cl)
         return;
     chat_set_relay(cl->chat, NULL);
-    /* The users stay in the model (it is freed next); their records go. */
-    size_t pos = 0;
-    chat_user *u;
-    while ((u = chat_user_walk(cl->chat, &pos)) != NULL)
-        drop_rec(cl, u);
+    /* The users stay in the model (it is freed next); their records go,
+     * pending users' included (they are not in the model's name map). */
+    for (size_t i = 0; i < cl->keys.cap; i++) {
+        user_rec *r = cl->keys.slots[i].key ? (user_rec *)cl->keys.slots[i].value : NULL;
+        if (r) {
+            chat_user_set_cluster_data(r->u, NULL);
+            free(r);
+        }
+    }
     redis_link_destroy(cl->link);
     list_clear(&cl->own_ops);
     list_clear(&cl->held);
@@ -1220,7 +1224,9 @@ void cluster_shutdown(cluster *cl)
         (void)mb_publish(cl, &b, false);
     }
     cl->shutting_down = true;
-    chat_set_relay(cl->chat, NULL);
+    /* Nothing is published any more, but users still leave (their keys go). */
+    chat_relay relay = {cl, NULL, relay_forget};
+    chat_set_relay(cl->chat, &relay);
 }
 
 bool cluster_has_output(const cluster *cl)
