@@ -98,8 +98,9 @@ struct cluster {
     name_map keys; /* user key -> user_rec */
     node_rec *nodes;
     size_t node_count, node_cap;
-    msg_list own_ops; /* ours, published, not applied yet */
-    msg_list held;    /* others', while loading a snapshot */
+    msg_list own_ops;           /* ours, published, not applied yet */
+    msg_list held;              /* others', while linking (see apply_message) */
+    size_t held_before_request; /* how many of them came before our request */
     text_buf out;
 };
 
@@ -839,10 +840,15 @@ static void send_dump(cluster *cl, const cluster_field *req_node, const cluster_
 
 /* The snapshot is about to replace what we know of others: every local
  * user leaves its rooms (its re-announced joins follow), others' users go. */
-static void begin_loading(cluster *cl)
+static void begin_loading(cluster *cl, bool snapshot)
 {
     size_t pos = 0;
     chat_user *u;
+    held_msg h;
+    while (snapshot && cl->held_before_request > 0 && list_pop(&cl->held, &h)) {
+        free(h.data);
+        cl->held_before_request--;
+    }
     remove_remote_users(cl, NULL, true);
     while ((u = chat_user_walk(cl->chat, &pos)) != NULL)
         chat_drop_memberships(cl->chat, u);
@@ -863,7 +869,7 @@ static bool apply_dump(cluster *cl, const cluster_msg *m, uint64_t now)
     if (!field_eq(&f[0], cl->responder))
         return false; /* another node's answer: one is enough */
     if (!cl->dump_begun)
-        begin_loading(cl);
+        begin_loading(cl, true);
     if (strcmp(m->kind, "dump-user") == 0 && m->nfields >= 10) {
         if (find_rec(cl, &f[4]))
             return false;
@@ -927,7 +933,7 @@ static void finish_loading(cluster *cl, uint64_t now)
 {
     held_msg h;
     if (!cl->dump_begun)
-        begin_loading(cl);
+        begin_loading(cl, false);
     cl->phase = PHASE_SYNCED;
     if (cl->told_down)
         chat_notify_local(cl->chat, say_back);
@@ -962,7 +968,8 @@ static void apply_message(cluster *cl, const char *data, size_t len, uint64_t no
             return;
         if (own && cl->phase == PHASE_AWAIT_REQUEST &&
             field_num(&m.fields[2]) == (long long)cl->reqid) {
-            cl->phase = PHASE_LOADING; /* from here on, hold others' messages */
+            cl->phase = PHASE_LOADING;
+            cl->held_before_request = cl->held.count;
             cl->sync_deadline_ms = now + SYNC_WAIT_MS;
         } else if (!own && cl->phase == PHASE_SYNCED) {
             send_dump(cl, &m.fields[0], &m.fields[2]);
@@ -974,10 +981,14 @@ static void apply_message(cluster *cl, const char *data, size_t len, uint64_t no
             finish_loading(cl, now);
         return;
     }
-    /* Before our request: the snapshot has others' messages; ours are
-     * carried out as usual (the snapshot will not tell us about them). */
-    if (cl->phase == PHASE_AWAIT_REQUEST && !own)
+    /* Others' messages are held while we link. Those before our request
+     * are in the snapshot, if one comes (begin_loading drops them); if no
+     * node answers, nobody was in step and all of them are applied. Ours
+     * before the request are carried out as usual. */
+    if (cl->phase == PHASE_AWAIT_REQUEST && !own) {
+        (void)list_push(&cl->held, data, len);
         return;
+    }
     if (cl->phase == PHASE_LOADING) {
         (void)list_push(&cl->held, data, len);
         return;
@@ -1014,6 +1025,7 @@ static void start_sync(cluster *cl, bool say_lost_self)
     chat_user *u;
 
     list_clear(&cl->held);
+    cl->held_before_request = 0;
     cl->responder[0] = '\0';
     cl->dump_begun = false;
     cl->dump_users = cl->dump_rooms = 0;
